@@ -1,0 +1,1 @@
+"""The regulatory library: framework files, mapping sets, loading and validation."""
