@@ -1,0 +1,3 @@
+from finres.cli import main
+
+main()

@@ -1,0 +1,395 @@
+"""The ``finres`` command line: a thin layer over ``finres.core``.
+
+Output forms (``--format json``) are a stable contract. Every error is one line on stderr and a
+non-zero exit; no traceback reaches the user (set ``FINRES_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer.exceptions import Abort, Exit, TyperException
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from finres.core import i18n
+from finres.core.applicability import Applicability, applicability_data, applicable, tier_of
+from finres.core.i18n import Language, label
+from finres.core.library import (
+    CONTENT_DIR,
+    Library,
+    LibraryError,
+    UnknownFrameworkError,
+    load_library,
+    load_paths,
+)
+from finres.core.library.loader import library_files
+from finres.core.library.schema import Framework, RequirementNode
+from finres.core.oscal import export_catalog
+from finres.core.profile import ProfileError, load_profile
+from finres.core.vocab import Industry
+
+
+class Lang(StrEnum):
+    ZH_TW = "zh-TW"
+    EN = "en"
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+class _State:
+    language: Language = "zh-TW"
+
+
+_state = _State()
+
+
+def _start(lang: Lang | None) -> i18n.gettext.NullTranslations:
+    language: Language = "en" if lang == Lang.EN else "zh-TW"
+    if lang is None and os.environ.get("FINRES_LANG") == "en":
+        language = "en"
+    _state.language = language
+    return i18n.gettext_for(language)
+
+
+def _(message: str) -> str:
+    return i18n.gettext_for(_state.language).gettext(message)
+
+
+class UserError(Exception):
+    """An error whose message is meant for the user as it is."""
+
+
+app = typer.Typer(
+    help="FinRes: which cyber-security rules apply to a financial institution, and when.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+library_app = typer.Typer(help="Inspect and validate the regulatory library.", no_args_is_help=True)
+export_app = typer.Typer(help="Export library content to interchange formats.", no_args_is_help=True)
+app.add_typer(library_app, name="library")
+app.add_typer(export_app, name="export")
+
+LangOption = Annotated[
+    Lang | None, typer.Option("--lang", help="Language of the output (default zh-TW).")
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="table (readable) or json (stable contract).")
+]
+
+
+def _out() -> Console:
+    return Console(soft_wrap=False)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _extra_library_paths() -> list[Path]:
+    """Folders of an institution's own frameworks and mappings (``FINRES_LIBRARY_PATH``)."""
+    value = os.environ.get("FINRES_LIBRARY_PATH", "")
+    return [Path(part) for part in value.split(os.pathsep) if part]
+
+
+def _library() -> Library:
+    extra = _extra_library_paths()
+    if not extra:
+        return load_library()
+    if missing := [str(path) for path in extra if not path.exists()]:
+        raise UserError(_("FINRES_LIBRARY_PATH: no such folder: {paths}").format(
+            paths=", ".join(missing)))
+    return load_paths([CONTENT_DIR / "frameworks", CONTENT_DIR / "mappings", *extra])
+
+
+# --- tier ---------------------------------------------------------------------------------------
+
+
+@app.command()
+def tier(
+    industry: Annotated[Industry, typer.Option("--industry", help="The institution's industry.")],
+    paid_in_capital: Annotated[
+        int, typer.Option("--paid-in-capital", min=0, help="Paid-in capital in NT$.")
+    ],
+    output: FormatOption = OutputFormat.TABLE,
+    lang: LangOption = None,
+) -> None:
+    """Tier of an institution under the library's tier rule for its industry."""
+    _start(lang)
+    result = tier_of(_library(), industry, paid_in_capital)
+    if output == OutputFormat.JSON:
+        _print_json(
+            {"industry": industry.value, "paid_in_capital": paid_in_capital, "tier": result.tier}
+        )
+        return
+    if result.tier is None:
+        _out().print(_("No tier rule applies to this industry."))
+    else:
+        _out().print(_("Tier {tier}").format(tier=result.tier))
+
+
+# --- applicable ---------------------------------------------------------------------------------
+
+
+def _parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(_("--as-of: {value!r} is not a date in the form YYYY-MM-DD").format(
+            value=value)) from None
+
+
+@app.command(name="applicable")
+def applicable_command(
+    profile: Annotated[
+        Path, typer.Option("--profile", help="Institution profile (YAML or JSON).")
+    ],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default: today).")
+    ] = None,
+    framework: Annotated[
+        list[str] | None,
+        typer.Option("--framework", help="Only this framework (repeatable); names voluntary ones too."),
+    ] = None,
+    include_voluntary: Annotated[
+        bool,
+        typer.Option("--include-voluntary", help="Also list voluntary frameworks (standards, models)."),
+    ] = False,
+    output: FormatOption = OutputFormat.TABLE,
+    lang: LangOption = None,
+) -> None:
+    """The requirements that apply to an institution on a date, in force or upcoming."""
+    _start(lang)
+    date = _parse_date(as_of) if as_of else dt.date.today()
+    institution = load_profile(profile)
+    result = applicable(_library(), institution, date, framework or None, include_voluntary)
+    if output == OutputFormat.JSON:
+        _print_json(applicability_data(result, _state.language))
+    else:
+        _print_applicability(result)
+
+
+def _status(in_force: bool, effective_from: dt.date | None) -> str:
+    if in_force:
+        return _("in force")
+    return _("from {date}").format(date=effective_from.isoformat() if effective_from else "")
+
+
+def _print_applicability(result: Applicability) -> None:
+    language = _state.language
+    console = _out()
+    tier_text = str(result.tier.tier) if result.tier.tier is not None else _("none")
+    console.print(
+        _("{name} ({industry}) — tier: {tier} — as of {date}").format(
+            name=result.profile.name,
+            industry=label(result.profile.industry, language),
+            tier=tier_text,
+            date=result.as_of.isoformat(),
+        )
+    )
+    by_framework: dict[str, list[Any]] = {}
+    for item in result.requirements:
+        by_framework.setdefault(item.framework.id, []).append(item)
+    for items in by_framework.values():
+        fw = items[0].framework
+        table = Table(title=fw.name.best(language), title_justify="left", expand=False)
+        table.add_column(_("Ref"), no_wrap=True)
+        table.add_column(_("Requirement"))
+        table.add_column(_("Obligation"), no_wrap=True)
+        table.add_column(_("Scope"))
+        table.add_column(_("Status"), no_wrap=True)
+        table.add_column(_("Due by"), no_wrap=True)
+        for item in items:
+            node = item.node
+            table.add_row(
+                node.ref or node.id,
+                node.title.best(language),
+                label(node.obligation, language) if node.obligation else "",
+                label(node.scope, language) if node.scope else "",
+                _status(item.in_force, item.effective_from),
+                item.due_by.isoformat() if item.due_by else "",
+            )
+        console.print(table)
+    console.print(
+        _("{total} requirements: {in_force} in force, {upcoming} upcoming").format(
+            total=len(result.requirements),
+            in_force=len(result.in_force),
+            upcoming=len(result.upcoming),
+        )
+    )
+
+
+# --- library ------------------------------------------------------------------------------------
+
+
+def _summary(library: Library, framework: Framework, language: Language) -> dict[str, Any]:
+    return {
+        "id": framework.id,
+        "name": framework.name.best(language),
+        "version": framework.version,
+        "kind": framework.kind.value,
+        "binding": framework.binding,
+        "publisher": framework.publisher.best(language),
+        "published": framework.published.isoformat(),
+        "requirements": len(framework.requirements),
+        "assessable": len(library.assessable(framework.id)),
+    }
+
+
+@library_app.command("list")
+def library_list(output: FormatOption = OutputFormat.TABLE, lang: LangOption = None) -> None:
+    """The frameworks in the library."""
+    _start(lang)
+    library = _library()
+    rows = [_summary(library, fw, _state.language) for fw in library.frameworks.values()]
+    if output == OutputFormat.JSON:
+        _print_json(rows)
+        return
+    table = Table()
+    for title in (_("Id"), _("Name"), _("Version"), _("Kind"), _("Assessable")):
+        table.add_column(title)
+    for row in rows:
+        kind = label(row["kind"], _state.language)
+        table.add_row(row["id"], row["name"], row["version"], kind, str(row["assessable"]))
+    _out().print(table)
+
+
+@library_app.command("show")
+def library_show(
+    framework_id: Annotated[str, typer.Argument(metavar="ID", help="Framework id.")],
+    output: FormatOption = OutputFormat.TABLE,
+    lang: LangOption = None,
+) -> None:
+    """One framework: its details and its tree of requirements."""
+    _start(lang)
+    library = _library()
+    framework = library.framework(framework_id)
+    if output == OutputFormat.JSON:
+        _print_json(framework.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return
+    language = _state.language
+    summary = _summary(library, framework, language)
+    console = _out()
+    console.print(f"[bold]{summary['name']}[/bold] ({framework.id}, {framework.version})")
+    console.print(_("Publisher: {publisher}; published {date}").format(
+        publisher=summary["publisher"], date=summary["published"]))
+    console.print(_("{count} requirements, {assessable} assessable").format(
+        count=summary["requirements"], assessable=summary["assessable"]))
+    tree = Tree(framework.id)
+
+    def add(parent: Tree, node: RequirementNode) -> None:
+        text = f"{node.ref or node.id}  {node.title.best(language)}"
+        if node.obligation:
+            text += f"  [dim]({label(node.obligation, language)})[/dim]"
+        branch = parent.add(text, highlight=False)
+        for child in library.children(framework.id, node.id):
+            add(branch, child)
+
+    for root in library.children(framework.id, None):
+        add(tree, root)
+    console.print(tree)
+
+
+@library_app.command("validate")
+def library_validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to check (default: the whole shipped library)."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Check library files and report every problem with its file, node and field."""
+    _start(lang)
+    if paths:
+        missing = [str(path) for path in paths if not path.exists()]
+        if missing:
+            raise UserError(_("no such file or folder: {paths}").format(paths=", ".join(missing)))
+        if not library_files(paths):
+            raise UserError(_("no YAML files found in: {paths}").format(
+                paths=", ".join(map(str, paths))))
+        try:
+            context: Library | None = _library()
+        except LibraryError:
+            context = None
+        library = load_paths(paths, context=context)
+    else:
+        library = _library()
+    count = sum(len(fw.requirements) for fw in library.frameworks.values())
+    mappings = sum(len(ms.mappings) for ms in library.mapping_sets)
+    _out().print(
+        _("OK: {frameworks} frameworks ({nodes} nodes), {sets} mapping sets ({mappings} mappings)")
+        .format(frameworks=len(library.frameworks), nodes=count, sets=len(library.mapping_sets),
+                mappings=mappings)
+    )
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+@export_app.command("oscal")
+def export_oscal(
+    framework_id: Annotated[str, typer.Option("--framework", help="Framework id.")],
+    output_file: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Export a framework as an OSCAL 1.2.1 catalogue (JSON)."""
+    _start(None)
+    document = export_catalog(_library(), framework_id)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if output_file is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output_file.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"{output_file}: {error.strerror or error}") from None
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    prefix = _("error")
+    sys.stderr.write(f"finres: {prefix}: {message}\n")
+    raise SystemExit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except TyperException as error:  # usage errors: bad option, missing argument, bad value
+        _fail(error.format_message().replace("\n", " "), 2)
+    except Abort:
+        _fail(_("interrupted"), 130)
+    except Exit as exit_:
+        raise SystemExit(exit_.exit_code) from None
+    except LibraryError as error:
+        for problem in error.problems:
+            sys.stderr.write(f"{problem}\n")
+        _fail(_("{count} problem(s) found").format(count=len(error.problems)))
+    except (UserError, ProfileError, UnknownFrameworkError) as error:
+        _fail(str(error))
+    except BrokenPipeError:
+        raise SystemExit(1) from None
+    except Exception as error:  # the last guard: no traceback for users
+        if os.environ.get("FINRES_DEBUG"):
+            raise
+        _fail(_("unexpected {kind}: {error}").format(kind=type(error).__name__, error=error), 70)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from finres.core import rules
+from finres.core.vocab import Industry, Use
+
+FACTS = {
+    "industry": Industry.SECURITIES,
+    "paid_in_capital": 5_000_000_000,
+    "internet_order": True,
+    "uses": frozenset({Use.CLOUD, Use.AI}),
+    "tier": 3,
+}
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"industry": {"eq": "securities"}}, True),
+        ({"industry": {"in": ["bank", "insurance"]}}, False),
+        ({"uses": {"contains": "cloud"}}, True),
+        ({"uses": {"contains": "iot"}}, False),
+        ({"uses": {"contains_any": ["iot", "ai"]}}, True),
+        ({"uses": {"contains_all": ["cloud", "ai"]}}, True),
+        ({"uses": {"contains_all": ["cloud", "iot"]}}, False),
+        ({"internet_order": {"eq": False}}, False),
+        ({"paid_in_capital": {"gte": 4_000_000_000, "lt": 10_000_000_000}}, True),
+        ({"paid_in_capital": {"gte": 10_000_000_000}}, False),
+        ({"tier": {"in": [1, 2, 3]}}, True),
+        ({"tier": {"lte": 2}}, False),
+        ({"not": {"uses": {"contains": "cloud"}}}, False),
+        ({"all": [{"industry": {"eq": "securities"}}, {"uses": {"contains": "iot"}}]}, False),
+        ({"any": [{"industry": {"eq": "bank"}}, {"uses": {"contains": "ai"}}]}, True),
+    ],
+)
+def test_conditions_evaluate(condition: dict[str, Any], expected: bool) -> None:
+    assert rules.parse(condition).holds(FACTS) is expected
+
+
+def test_no_tier_satisfies_no_tier_test() -> None:
+    facts = {**FACTS, "tier": None}
+    for condition in ({"tier": {"in": [1, 2, 3, 4]}}, {"tier": {"gte": 1}}, {"tier": {"lte": 9}}):
+        assert rules.parse(condition).holds(facts) is False
+
+
+@pytest.mark.parametrize(
+    ("condition", "path", "fragment"),
+    [
+        ({"industri": {"eq": "bank"}}, "applies_when", "unknown field or combinator 'industri'"),
+        ({"industry": {"eq": "banks"}}, "applies_when.industry.eq", "'banks' is not one of"),
+        ({"uses": {"eq": "cloud"}}, "applies_when.uses", "operator 'eq' does not apply"),
+        ({"paid_in_capital": {"gte": "4億"}}, "applies_when.paid_in_capital.gte", "whole number"),
+        ({"paid_in_capital": {"gte": True}}, "applies_when.paid_in_capital.gte", "whole number"),
+        ({"internet_order": {"eq": "yes"}}, "applies_when.internet_order.eq", "true or false"),
+        ({"all": []}, "applies_when.all", "non-empty list"),
+        ({"industry": {"eq": "bank"}, "uses": {"contains": "ai"}}, "applies_when", "exactly one key"),
+        ({"industry": {"in": []}}, "applies_when.industry.in", "non-empty list"),
+        ("cloud", "applies_when", "exactly one key"),
+    ],
+)
+def test_invalid_conditions_name_the_path(condition: Any, path: str, fragment: str) -> None:
+    with pytest.raises(rules.RuleError) as caught:
+        rules.parse(condition)
+    assert any(p == path and fragment in m for p, m in caught.value.problems), caught.value.problems
+
+
+def test_every_problem_is_reported_not_only_the_first() -> None:
+    condition = {
+        "all": [
+            {"industry": {"eq": "banks"}},
+            {"uses": {"contains": "clouds"}},
+            {"not": {"tier": {"in": ["one"]}}},
+        ]
+    }
+    with pytest.raises(rules.RuleError) as caught:
+        rules.parse(condition)
+    paths = [path for path, _ in caught.value.problems]
+    assert paths == [
+        "applies_when.all[0].industry.eq",
+        "applies_when.all[1].uses.contains",
+        "applies_when.all[2].not.tier.in[0]",
+    ]
+
+
+# --- property tests: the interpreter agrees with a direct reading of the rule form --------------
+
+industries = st.sampled_from(list(Industry))
+uses_sets = st.frozensets(st.sampled_from(list(Use)))
+capitals = st.integers(min_value=0, max_value=10**12)
+tiers = st.one_of(st.none(), st.integers(min_value=1, max_value=4))
+
+facts_strategy = st.fixed_dictionaries(
+    {
+        "industry": industries,
+        "paid_in_capital": capitals,
+        "internet_order": st.booleans(),
+        "uses": uses_sets,
+        "tier": tiers,
+    }
+)
+
+leaves = st.one_of(
+    st.builds(lambda v: {"industry": {"eq": v.value}}, industries),
+    st.builds(lambda vs: {"industry": {"in": sorted(v.value for v in vs)}},
+              st.frozensets(industries, min_size=1)),
+    st.builds(lambda v: {"uses": {"contains": v.value}}, st.sampled_from(list(Use))),
+    st.builds(lambda vs: {"uses": {"contains_any": sorted(v.value for v in vs)}},
+              st.frozensets(st.sampled_from(list(Use)), min_size=1)),
+    st.builds(lambda vs: {"uses": {"contains_all": sorted(v.value for v in vs)}},
+              st.frozensets(st.sampled_from(list(Use)), min_size=1)),
+    st.builds(lambda v: {"internet_order": {"eq": v}}, st.booleans()),
+    st.builds(lambda op, v: {"paid_in_capital": {op: v}},
+              st.sampled_from(["eq", "gte", "gt", "lte", "lt"]), capitals),
+    st.builds(lambda vs: {"tier": {"in": sorted(vs)}},
+              st.frozensets(st.integers(1, 4), min_size=1)),
+)
+
+conditions = st.recursive(
+    leaves,
+    lambda children: st.one_of(
+        st.builds(lambda cs: {"all": cs}, st.lists(children, min_size=1, max_size=3)),
+        st.builds(lambda cs: {"any": cs}, st.lists(children, min_size=1, max_size=3)),
+        st.builds(lambda c: {"not": c}, children),
+    ),
+    max_leaves=8,
+)
+
+
+def reference(condition: dict[str, Any], facts: dict[str, Any]) -> bool:
+    """An independent, literal reading of the rule form, to check the interpreter against."""
+    ((key, body),) = condition.items()
+    if key == "all":
+        return all(reference(c, facts) for c in body)
+    if key == "any":
+        return any(reference(c, facts) for c in body)
+    if key == "not":
+        return not reference(body, facts)
+    actual = facts[key]
+    ok = True
+    for op, value in body.items():
+        if key == "uses":
+            held = {str(u) for u in actual}
+            ok &= {"contains": lambda: value in held,
+                   "contains_any": lambda: bool(held & set(value)),
+                   "contains_all": lambda: set(value) <= held}[op]()
+        elif op == "eq":
+            ok &= str(actual) == str(value) if key == "industry" else actual == value
+        elif op == "in":
+            ok &= (str(actual) if key == "industry" else actual) in value
+        else:
+            ok &= actual is not None and {"gte": actual >= value, "gt": actual > value,
+                                          "lte": actual <= value, "lt": actual < value}[op]
+    return ok
+
+
+@given(conditions, facts_strategy)
+def test_interpreter_matches_the_reference_reading(condition: dict[str, Any], facts: dict[str, Any]) -> None:
+    assert rules.parse(condition).holds(facts) == reference(condition, facts)
+
+
+@given(conditions)
+def test_parsed_conditions_round_trip(condition: dict[str, Any]) -> None:
+    parsed = rules.parse(condition)
+    assert rules.parse(parsed.to_data()) == parsed
+
+
+@given(conditions, facts_strategy)
+def test_not_negates(condition: dict[str, Any], facts: dict[str, Any]) -> None:
+    assert rules.parse({"not": condition}).holds(facts) != rules.parse(condition).holds(facts)
