@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.exceptions import Abort, Exit, TyperException
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
+from typer.exceptions import Abort, Exit, TyperException
 
 from finres.core import i18n
 from finres.core.applicability import Applicability, applicability_data, applicable, tier_of
@@ -56,12 +56,11 @@ class _State:
 _state = _State()
 
 
-def _start(lang: Lang | None) -> i18n.gettext.NullTranslations:
+def _start(lang: Lang | None) -> None:
     language: Language = "en" if lang == Lang.EN else "zh-TW"
     if lang is None and os.environ.get("FINRES_LANG") == "en":
         language = "en"
     _state.language = language
-    return i18n.gettext_for(language)
 
 
 def _(message: str) -> str:
@@ -79,7 +78,9 @@ app = typer.Typer(
     add_completion=False,
 )
 library_app = typer.Typer(help="Inspect and validate the regulatory library.", no_args_is_help=True)
-export_app = typer.Typer(help="Export library content to interchange formats.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export library content to interchange formats.", no_args_is_help=True
+)
 app.add_typer(library_app, name="library")
 app.add_typer(export_app, name="export")
 
@@ -110,8 +111,9 @@ def _library() -> Library:
     if not extra:
         return load_library()
     if missing := [str(path) for path in extra if not path.exists()]:
-        raise UserError(_("FINRES_LIBRARY_PATH: no such folder: {paths}").format(
-            paths=", ".join(missing)))
+        raise UserError(
+            _("FINRES_LIBRARY_PATH: no such folder: {paths}").format(paths=", ".join(missing))
+        )
     return load_paths([CONTENT_DIR / "frameworks", CONTENT_DIR / "mappings", *extra])
 
 
@@ -148,25 +150,28 @@ def _parse_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UserError(_("--as-of: {value!r} is not a date in the form YYYY-MM-DD").format(
-            value=value)) from None
+        raise UserError(
+            _("--as-of: {value!r} is not a date in the form YYYY-MM-DD").format(value=value)
+        ) from None
 
 
 @app.command(name="applicable")
 def applicable_command(
-    profile: Annotated[
-        Path, typer.Option("--profile", help="Institution profile (YAML or JSON).")
-    ],
+    profile: Annotated[Path, typer.Option("--profile", help="Institution profile (YAML or JSON).")],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default: today).")
     ] = None,
     framework: Annotated[
         list[str] | None,
-        typer.Option("--framework", help="Only this framework (repeatable); names voluntary ones too."),
+        typer.Option(
+            "--framework", help="Only this framework (repeatable); names voluntary ones too."
+        ),
     ] = None,
     include_voluntary: Annotated[
         bool,
-        typer.Option("--include-voluntary", help="Also list voluntary frameworks (standards, models)."),
+        typer.Option(
+            "--include-voluntary", help="Also list voluntary frameworks (standards, models)."
+        ),
     ] = False,
     output: FormatOption = OutputFormat.TABLE,
     lang: LangOption = None,
@@ -284,10 +289,16 @@ def library_show(
     summary = _summary(library, framework, language)
     console = _out()
     console.print(f"[bold]{summary['name']}[/bold] ({framework.id}, {framework.version})")
-    console.print(_("Publisher: {publisher}; published {date}").format(
-        publisher=summary["publisher"], date=summary["published"]))
-    console.print(_("{count} requirements, {assessable} assessable").format(
-        count=summary["requirements"], assessable=summary["assessable"]))
+    console.print(
+        _("Publisher: {publisher}; published {date}").format(
+            publisher=summary["publisher"], date=summary["published"]
+        )
+    )
+    console.print(
+        _("{count} requirements, {assessable} assessable").format(
+            count=summary["requirements"], assessable=summary["assessable"]
+        )
+    )
     tree = Tree(framework.id)
 
     def add(parent: Tree, node: RequirementNode) -> None:
@@ -318,8 +329,9 @@ def library_validate(
         if missing:
             raise UserError(_("no such file or folder: {paths}").format(paths=", ".join(missing)))
         if not library_files(paths):
-            raise UserError(_("no YAML files found in: {paths}").format(
-                paths=", ".join(map(str, paths))))
+            raise UserError(
+                _("no YAML files found in: {paths}").format(paths=", ".join(map(str, paths)))
+            )
         try:
             context: Library | None = _library()
         except LibraryError:
@@ -330,9 +342,14 @@ def library_validate(
     count = sum(len(fw.requirements) for fw in library.frameworks.values())
     mappings = sum(len(ms.mappings) for ms in library.mapping_sets)
     _out().print(
-        _("OK: {frameworks} frameworks ({nodes} nodes), {sets} mapping sets ({mappings} mappings)")
-        .format(frameworks=len(library.frameworks), nodes=count, sets=len(library.mapping_sets),
-                mappings=mappings)
+        _(
+            "OK: {frameworks} frameworks ({nodes} nodes), {sets} mapping sets ({mappings} mappings)"
+        ).format(
+            frameworks=len(library.frameworks),
+            nodes=count,
+            sets=len(library.mapping_sets),
+            mappings=mappings,
+        )
     )
 
 

@@ -42,14 +42,23 @@ def run_json(capsys, *argv: str):
     ],
 )
 def test_tier_json(capsys, industry: str, capital: int, tier: int | None) -> None:
-    data = run_json(capsys, "tier", "--industry", industry, "--paid-in-capital", str(capital),
-                    "--format", "json")
+    data = run_json(
+        capsys,
+        "tier",
+        "--industry",
+        industry,
+        "--paid-in-capital",
+        str(capital),
+        "--format",
+        "json",
+    )
     assert data == {"industry": industry, "paid_in_capital": capital, "tier": tier}
 
 
 def test_applicable_json_contract(capsys) -> None:
-    data = run_json(capsys, "applicable", "--profile", str(PROFILE), "--as-of", "2026-01-15",
-                    "--format", "json")
+    data = run_json(
+        capsys, "applicable", "--profile", str(PROFILE), "--as-of", "2026-01-15", "--format", "json"
+    )
     assert data["as_of"] == "2026-01-15"
     assert data["tier"] == 2
     keys = {"framework", "id", "ref", "title", "obligation", "in_force", "effective_from", "scope"}
@@ -66,9 +75,10 @@ def test_applicable_json_contract(capsys) -> None:
 def test_applicable_table_in_both_languages(capsys) -> None:
     code, out, _ = run(capsys, "applicable", "--profile", str(PROFILE), "--as-of", "2026-01-15")
     assert code == 0
-    assert "生效中" in out and "證券商資通安全分級防護" in out or "生效中" in out
-    code, out, _ = run(capsys, "applicable", "--profile", str(PROFILE), "--as-of", "2026-01-15",
-                       "--lang", "en")
+    assert ("生效中" in out and "證券商資通安全分級防護" in out) or "生效中" in out
+    code, out, _ = run(
+        capsys, "applicable", "--profile", str(PROFILE), "--as-of", "2026-01-15", "--lang", "en"
+    )
     assert code == 0
     assert "in force" in out and "tier: 2" in out
 
@@ -77,9 +87,13 @@ def test_library_list_json(capsys) -> None:
     data = run_json(capsys, "library", "list", "--format", "json")
     ids = [row["id"] for row in data]
     assert set(ids) >= {
-        "fsc-resilience-blueprint-2025", "fsc-action-plan-2020",
-        "twse-securities-tiered-protection", "sfa-emerging-tech-guideline",
-        "iso27001-2022-annex-a", "nist-csf-2.0", "fsc-zero-trust-maturity",
+        "fsc-resilience-blueprint-2025",
+        "fsc-action-plan-2020",
+        "twse-securities-tiered-protection",
+        "sfa-emerging-tech-guideline",
+        "iso27001-2022-annex-a",
+        "nist-csf-2.0",
+        "fsc-zero-trust-maturity",
     }
     for row in data:
         assert {"id", "name", "version", "assessable"} <= set(row)
@@ -106,7 +120,7 @@ def test_library_validate_reports_every_problem(capsys, tmp_path: Path) -> None:
     text = text.replace("kind: standard", "kind: novel").replace("binding: false", "binding: maybe")
     bad = tmp_path / "demo-standard.yaml"
     bad.write_text(text, encoding="utf-8")
-    code, out, err = run(capsys, "library", "validate", str(bad), "--lang", "en")
+    code, _, err = run(capsys, "library", "validate", str(bad), "--lang", "en")
     assert code == 1
     lines = err.strip().splitlines()
     assert lines[0].startswith(f"{bad} kind:")
@@ -149,7 +163,9 @@ def test_extension_folder(capsys, monkeypatch) -> None:
     ],
 )
 def test_errors_are_one_line_without_traceback(capsys, argv, fragment: str, code: int) -> None:
-    got, out, err = run(capsys, *argv, *(["--lang", "en"] if argv[0] not in ("frobnicate", "export") else []))
+    got, _, err = run(
+        capsys, *argv, *(["--lang", "en"] if argv[0] not in ("frobnicate", "export") else [])
+    )
     assert got == code
     assert err.count("\n") == 1, err
     assert err.startswith("finres: error: ") and fragment in err
@@ -158,8 +174,10 @@ def test_errors_are_one_line_without_traceback(capsys, argv, fragment: str, code
 
 def test_profile_errors_name_the_field(capsys, tmp_path: Path) -> None:
     profile = tmp_path / "p.yaml"
-    profile.write_text("name: X\nindustry: securities\npaid_in_capital: 1\nuses: [clowd]\n"
-                       "colour: red\n", encoding="utf-8")
+    profile.write_text(
+        "name: X\nindustry: securities\npaid_in_capital: 1\nuses: [clowd]\ncolour: red\n",
+        encoding="utf-8",
+    )
     code, _, err = run(capsys, "applicable", "--profile", str(profile), "--lang", "en")
     assert code == 1
     assert "uses.0: 'clowd' is not allowed" in err and "colour: unknown field" in err
@@ -168,7 +186,9 @@ def test_profile_errors_name_the_field(capsys, tmp_path: Path) -> None:
 
 def test_export_oscal_to_file(capsys, tmp_path: Path) -> None:
     target = tmp_path / "csf.json"
-    code, out, err = run(capsys, "export", "oscal", "--framework", "nist-csf-2.0", "-o", str(target))
+    code, _, err = run(
+        capsys, "export", "oscal", "--framework", "nist-csf-2.0", "-o", str(target)
+    )
     assert code == 0, err
     document = json.loads(target.read_text(encoding="utf-8"))
     assert document["catalog"]["metadata"]["oscal-version"] == "1.2.1"
@@ -176,9 +196,21 @@ def test_export_oscal_to_file(capsys, tmp_path: Path) -> None:
 
 def test_console_script_runs_as_a_process() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "finres", "tier", "--industry", "securities",
-         "--paid-in-capital", "4000000000", "--format", "json"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "finres",
+            "tier",
+            "--industry",
+            "securities",
+            "--paid-in-capital",
+            "4000000000",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["tier"] == 3

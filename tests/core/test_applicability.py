@@ -48,7 +48,9 @@ def test_framework_condition_excludes_other_industries(demo_library) -> None:
 
 
 def test_futures_firm_gets_untiered_rules_only(demo_library) -> None:
-    result = applicable(demo_library, profile(industry="futures", uses=["cloud"]), dt.date(2024, 1, 1))
+    result = applicable(
+        demo_library, profile(industry="futures", uses=["cloud"]), dt.date(2024, 1, 1)
+    )
     assert ids(result) == ["r-all", "r-cloud", "m-shared", "m-shared.sub"]
 
 
@@ -75,7 +77,9 @@ def test_superseded_framework_applies_until_its_end(demo_library) -> None:
 def test_voluntary_frameworks_only_on_request(demo_library) -> None:
     p = profile()
     assert "F1.C1-01" not in ids(applicable(demo_library, p, dt.date(2024, 1, 1)))
-    assert "F1.C1-01" in ids(applicable(demo_library, p, dt.date(2024, 1, 1), include_voluntary=True))
+    assert "F1.C1-01" in ids(
+        applicable(demo_library, p, dt.date(2024, 1, 1), include_voluntary=True)
+    )
     only = applicable(demo_library, p, dt.date(2024, 1, 1), frameworks=["demo-standard"])
     assert ids(only) == ["F1.C1-01"]
 
@@ -92,8 +96,14 @@ def test_json_shape(demo_library) -> None:
     assert data["tier"] == 2
     first, second = data["requirements"][:2]
     assert first == {
-        "framework": "demo-rules", "id": "r-all", "ref": "1", "title": "Applies to all",
-        "obligation": "shall", "in_force": True, "effective_from": None, "due_by": None,
+        "framework": "demo-rules",
+        "id": "r-all",
+        "ref": "1",
+        "title": "Applies to all",
+        "obligation": "shall",
+        "in_force": True,
+        "effective_from": None,
+        "due_by": None,
         "scope": "whole_company",
     }
     assert second["in_force"] is False and second["effective_from"] == "2023-01-01"

@@ -24,10 +24,15 @@ def test_example_profiles_load() -> None:
 
 
 def test_unknown_keys_and_values_are_named() -> None:
-    found = problems({
-        "name": "X", "industry": "brokerage", "paid_in_capital": 1, "uses": ["cloud", "blockchain"],
-        "colour": "red",
-    })
+    found = problems(
+        {
+            "name": "X",
+            "industry": "brokerage",
+            "paid_in_capital": 1,
+            "uses": ["cloud", "blockchain"],
+            "colour": "red",
+        }
+    )
     assert [field for field, _ in found] == ["industry", "uses.1", "colour"]
     assert ("colour", "unknown field") in found
     assert any("'brokerage' is not allowed" in message for _, message in found)
@@ -41,8 +46,10 @@ def test_unknown_keys_and_values_are_named() -> None:
         ({"name": "X", "industry": "bank", "paid_in_capital": 1.5}, "paid_in_capital"),
         ({"name": "X", "industry": "bank", "paid_in_capital": -1}, "paid_in_capital"),
         ({"name": "X", "industry": "bank", "paid_in_capital": True}, "paid_in_capital"),
-        ({"name": "X", "industry": "bank", "paid_in_capital": 1, "internet_order": "yes"},
-         "internet_order"),
+        (
+            {"name": "X", "industry": "bank", "paid_in_capital": 1, "internet_order": "yes"},
+            "internet_order",
+        ),
         ({"name": "X", "industry": "bank", "paid_in_capital": 1, "uses": ["ai", "ai"]}, "uses"),
         ({"name": "X", "industry": "bank", "paid_in_capital": 1, "uses": "ai"}, "uses"),
         ({"industry": "bank", "paid_in_capital": 1}, "name"),

@@ -58,7 +58,11 @@ def test_no_tier_satisfies_no_tier_test() -> None:
         ({"paid_in_capital": {"gte": True}}, "applies_when.paid_in_capital.gte", "whole number"),
         ({"internet_order": {"eq": "yes"}}, "applies_when.internet_order.eq", "true or false"),
         ({"all": []}, "applies_when.all", "non-empty list"),
-        ({"industry": {"eq": "bank"}, "uses": {"contains": "ai"}}, "applies_when", "exactly one key"),
+        (
+            {"industry": {"eq": "bank"}, "uses": {"contains": "ai"}},
+            "applies_when",
+            "exactly one key",
+        ),
         ({"industry": {"in": []}}, "applies_when.industry.in", "non-empty list"),
         ("cloud", "applies_when", "exactly one key"),
     ],
@@ -106,18 +110,28 @@ facts_strategy = st.fixed_dictionaries(
 
 leaves = st.one_of(
     st.builds(lambda v: {"industry": {"eq": v.value}}, industries),
-    st.builds(lambda vs: {"industry": {"in": sorted(v.value for v in vs)}},
-              st.frozensets(industries, min_size=1)),
+    st.builds(
+        lambda vs: {"industry": {"in": sorted(v.value for v in vs)}},
+        st.frozensets(industries, min_size=1),
+    ),
     st.builds(lambda v: {"uses": {"contains": v.value}}, st.sampled_from(list(Use))),
-    st.builds(lambda vs: {"uses": {"contains_any": sorted(v.value for v in vs)}},
-              st.frozensets(st.sampled_from(list(Use)), min_size=1)),
-    st.builds(lambda vs: {"uses": {"contains_all": sorted(v.value for v in vs)}},
-              st.frozensets(st.sampled_from(list(Use)), min_size=1)),
+    st.builds(
+        lambda vs: {"uses": {"contains_any": sorted(v.value for v in vs)}},
+        st.frozensets(st.sampled_from(list(Use)), min_size=1),
+    ),
+    st.builds(
+        lambda vs: {"uses": {"contains_all": sorted(v.value for v in vs)}},
+        st.frozensets(st.sampled_from(list(Use)), min_size=1),
+    ),
     st.builds(lambda v: {"internet_order": {"eq": v}}, st.booleans()),
-    st.builds(lambda op, v: {"paid_in_capital": {op: v}},
-              st.sampled_from(["eq", "gte", "gt", "lte", "lt"]), capitals),
-    st.builds(lambda vs: {"tier": {"in": sorted(vs)}},
-              st.frozensets(st.integers(1, 4), min_size=1)),
+    st.builds(
+        lambda op, v: {"paid_in_capital": {op: v}},
+        st.sampled_from(["eq", "gte", "gt", "lte", "lt"]),
+        capitals,
+    ),
+    st.builds(
+        lambda vs: {"tier": {"in": sorted(vs)}}, st.frozensets(st.integers(1, 4), min_size=1)
+    ),
 )
 
 conditions = st.recursive(
@@ -145,21 +159,29 @@ def reference(condition: dict[str, Any], facts: dict[str, Any]) -> bool:
     for op, value in body.items():
         if key == "uses":
             held = {str(u) for u in actual}
-            ok &= {"contains": lambda: value in held,
-                   "contains_any": lambda: bool(held & set(value)),
-                   "contains_all": lambda: set(value) <= held}[op]()
+            wanted = {value} if op == "contains" else set(value)
+            ok &= bool(held & wanted) if op == "contains_any" else wanted <= held
         elif op == "eq":
             ok &= str(actual) == str(value) if key == "industry" else actual == value
         elif op == "in":
             ok &= (str(actual) if key == "industry" else actual) in value
         else:
-            ok &= actual is not None and {"gte": actual >= value, "gt": actual > value,
-                                          "lte": actual <= value, "lt": actual < value}[op]
+            ok &= (
+                actual is not None
+                and {
+                    "gte": actual >= value,
+                    "gt": actual > value,
+                    "lte": actual <= value,
+                    "lt": actual < value,
+                }[op]
+            )
     return ok
 
 
 @given(conditions, facts_strategy)
-def test_interpreter_matches_the_reference_reading(condition: dict[str, Any], facts: dict[str, Any]) -> None:
+def test_interpreter_matches_the_reference_reading(
+    condition: dict[str, Any], facts: dict[str, Any]
+) -> None:
     assert rules.parse(condition).holds(facts) == reference(condition, facts)
 
 

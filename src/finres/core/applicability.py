@@ -121,7 +121,9 @@ def _walk(
             return
         if node.assessable:
             in_force = here.effective_from is None or here.effective_from <= as_of
-            found.append(ApplicableRequirement(framework, node, in_force, here.effective_from, here.due_by))
+            found.append(
+                ApplicableRequirement(framework, node, in_force, here.effective_from, here.due_by)
+            )
         for child in library.children(framework.id, node.id):
             visit(child, here)
 

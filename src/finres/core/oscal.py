@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from finres.core.library.index import Library
-from finres.core.library.schema import Framework, LocalizedText, RequirementNode
+from finres.core.library.schema import Framework, Language, LocalizedText, RequirementNode
 
 OSCAL_VERSION = "1.2.1"
 NAMESPACE = "urn:finres:oscal"
@@ -43,8 +43,8 @@ class _Exporter:
     def __init__(self, library: Library, framework: Framework) -> None:
         self.library = library
         self.framework = framework
-        self.original = framework.source_language
-        self.other = "en" if self.original == "zh-TW" else "zh-TW"
+        self.original: Language = framework.source_language
+        self.other: Language = "en" if self.original == "zh-TW" else "zh-TW"
 
     def text_parts(self, node: RequirementNode) -> list[dict[str, Any]]:
         parts: list[dict[str, Any]] = []
@@ -104,8 +104,12 @@ class _Exporter:
         for unit in node.executing_units or ():
             props.append(_prop("executing-unit", unit.value))
         if node.applies_when is not None:
-            props.append(_prop("applies-when", json.dumps(node.applies_when.to_data(),
-                                                          ensure_ascii=False, sort_keys=True)))
+            props.append(
+                _prop(
+                    "applies-when",
+                    json.dumps(node.applies_when.to_data(), ensure_ascii=False, sort_keys=True),
+                )
+            )
         if node.effective_from:
             props.append(_prop("effective-from", node.effective_from.isoformat()))
         if node.due_by:

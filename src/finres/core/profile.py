@@ -6,7 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
 from finres.core.vocab import Industry, Use
 
@@ -19,7 +27,9 @@ class ProfileError(ValueError):
     def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
         self.source = source
         self.problems = problems
-        detail = "; ".join(f"{field}: {message}" if field else message for field, message in problems)
+        detail = "; ".join(
+            f"{field}: {message}" if field else message for field, message in problems
+        )
         super().__init__(f"{source}: {detail}")
 
 
@@ -30,7 +40,9 @@ class InstitutionProfile(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     industry: Industry
-    paid_in_capital: StrictInt = Field(ge=0, description="NT$; allocated operating capital for a foreign branch")
+    paid_in_capital: StrictInt = Field(
+        ge=0, description="NT$; allocated operating capital for a foreign branch"
+    )
     internet_order: StrictBool = False
     uses: frozenset[Use] = frozenset()
 
@@ -69,7 +81,9 @@ def profile_from_data(data: Any, source: str = "profile") -> InstitutionProfile:
             if item["type"] == "extra_forbidden":
                 message = "unknown field"
             elif item["type"] == "enum":
-                message = f"{item['input']!r} is not allowed ({message.removeprefix('Input should be ')})"
+                message = (
+                    f"{item['input']!r} is not allowed ({message.removeprefix('Input should be ')})"
+                )
             problems.append((field, message))
         raise ProfileError(source, problems) from None
 

@@ -155,9 +155,7 @@ class FieldSpec:
 
 
 FIELDS: dict[str, FieldSpec] = {
-    "industry": FieldSpec(
-        "enum", {"eq": _eq, "in": _in}, Industry, "the institution's industry"
-    ),
+    "industry": FieldSpec("enum", {"eq": _eq, "in": _in}, Industry, "the institution's industry"),
     "paid_in_capital": FieldSpec(
         "integer", _ORDERING, description="paid-in (or allocated operating) capital in NT$"
     ),

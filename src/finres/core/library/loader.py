@@ -94,7 +94,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as error:
         raise LibraryError([Problem(name, None, None, error.strerror or str(error))]) from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -176,8 +176,12 @@ def framework_problems(name: str, framework: Framework) -> list[Problem]:
             if level not in levels:
                 report(node.id, f"maturity.{level}", "not one of the framework's maturity_levels")
         if node.assessable and framework.binding and node.obligation is None:
-            report(node.id, "obligation", "an assessable requirement of a binding framework "
-                   "needs an obligation (shall, should or may)")
+            report(
+                node.id,
+                "obligation",
+                "an assessable requirement of a binding framework "
+                "needs an obligation (shall, should or may)",
+            )
         for field, text in _texts(node):
             if not text.get(original):
                 report(node.id, f"{field}.{original}", "the original wording is missing")
@@ -283,7 +287,7 @@ def _library_problems(
 ) -> list[Problem]:
     problems: list[Problem] = []
     node_ids = {fid: {node.id for node in fw.requirements} for fid, (_, fw) in frameworks.items()}
-    for fid, (name, framework) in frameworks.items():
+    for name, framework in frameworks.values():
         if framework.superseded_by and framework.superseded_by not in frameworks:
             problems.append(
                 Problem(name, None, "superseded_by", f"no framework {framework.superseded_by!r}")
@@ -292,9 +296,14 @@ def _library_problems(
     for fid, (name, framework) in frameworks.items():
         for industry in framework.tier_rule.industries if framework.tier_rule else ():
             if industry in owners:
-                problems.append(Problem(name, None, "tier_rule.industries",
-                                        f"{industry.value} already has a tier rule in "
-                                        f"{owners[industry]}"))
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        "tier_rule.industries",
+                        f"{industry.value} already has a tier rule in {owners[industry]}",
+                    )
+                )
             owners[industry] = fid
     for name, mapping_set in mapping_sets:
         ends = (("source", mapping_set.source_framework), ("target", mapping_set.target_framework))
@@ -309,8 +318,14 @@ def _library_problems(
             for end, fid in ends:
                 value = getattr(mapping, end)
                 if value not in node_ids[fid]:
-                    problems.append(Problem(name, f"{mapping.source} -> {mapping.target}", end,
-                                            f"no node {value!r} in {fid}"))
+                    problems.append(
+                        Problem(
+                            name,
+                            f"{mapping.source} -> {mapping.target}",
+                            end,
+                            f"no node {value!r} in {fid}",
+                        )
+                    )
     return problems
 
 
@@ -333,13 +348,25 @@ def load_paths(paths: Iterable[Path], context: Library | None = None) -> Library
             continue
         if isinstance(parsed, Framework):
             if parsed.id in frameworks:
-                problems.append(Problem(name, None, "id",
-                                        f"framework {parsed.id!r} is also in {frameworks[parsed.id][0]}"))
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        "id",
+                        f"framework {parsed.id!r} is also in {frameworks[parsed.id][0]}",
+                    )
+                )
             frameworks[parsed.id] = (name, parsed)
         else:
             if parsed.id in seen_sets:
-                problems.append(Problem(name, None, "id",
-                                        f"mapping set {parsed.id!r} is also in {seen_sets[parsed.id]}"))
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        "id",
+                        f"mapping set {parsed.id!r} is also in {seen_sets[parsed.id]}",
+                    )
+                )
             seen_sets[parsed.id] = name
             mapping_sets.append((name, parsed))
     checked = dict(frameworks)

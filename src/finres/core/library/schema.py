@@ -9,6 +9,7 @@ tier rules) live in ``loader``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -32,14 +33,16 @@ from finres.core.vocab import (
     Scope,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION: Literal[1] = 1
 
 Language = Literal["zh-TW", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh-TW", "en")
 
 # Ids must be valid OSCAL tokens (letter first) so that every node exports as is.
 FrameworkId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*$", max_length=80)]
-NodeId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*$", max_length=80)]
+NodeId = Annotated[
+    str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*$", max_length=80)
+]
 Tag = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
 
 
@@ -48,7 +51,9 @@ def _parse_condition(value: Any) -> rules.Condition:
         return rules.parse(value, path="")
     except rules.RuleError as error:
         message = "; ".join(f"{p.lstrip('.')}: {m}" if p else m for p, m in error.problems)
-        raise PydanticCustomError("condition", "invalid condition: {detail}", {"detail": message})
+        raise PydanticCustomError(
+            "condition", "invalid condition: {detail}", {"detail": message}
+        ) from None
 
 
 ConditionField = Annotated[
@@ -118,7 +123,7 @@ class TierRule(_Strict):
         ordered = sorted(self.bands, key=lambda band: band.min_capital or 0)
         if ordered[0].min_capital not in (None, 0):
             raise PydanticCustomError("tier_rule", "the lowest band must start at 0")
-        for lower, upper in zip(ordered, ordered[1:], strict=False):
+        for lower, upper in itertools.pairwise(ordered):
             if lower.below_capital != upper.min_capital:
                 raise PydanticCustomError(
                     "tier_rule",
@@ -173,7 +178,8 @@ class RequirementNode(_Strict):
     def _dates_in_order(self) -> RequirementNode:
         if self.effective_from and self.due_by and self.due_by < self.effective_from:
             raise PydanticCustomError(
-                "dates", "due_by ({due}) is before effective_from ({start})",
+                "dates",
+                "due_by ({due}) is before effective_from ({start})",
                 {"due": self.due_by.isoformat(), "start": self.effective_from.isoformat()},
             )
         return self
