@@ -385,9 +385,22 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     raise SystemExit(code)
 
 
+def _language_in(args: Sequence[str]) -> Lang | None:
+    """``--lang`` read ahead, so that errors found while parsing the options use it too."""
+    for i, arg in enumerate(args):
+        value = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        if value in (Lang.EN.value, Lang.ZH_TW.value):
+            return Lang(value)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    args = list(argv) if argv is not None else sys.argv[1:]
+    _start(_language_in(args))
     try:
-        app(args=list(argv) if argv is not None else None, standalone_mode=False)
+        app(args=args, standalone_mode=False)
     except TyperException as error:  # usage errors: bad option, missing argument, bad value
         _fail(error.format_message().replace("\n", " "), 2)
     except Abort:

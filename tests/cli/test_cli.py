@@ -162,14 +162,22 @@ def test_extension_folder(capsys, monkeypatch) -> None:
         (["frobnicate"], "No such command", 2),
     ],
 )
-def test_errors_are_one_line_without_traceback(capsys, argv, fragment: str, code: int) -> None:
-    got, _, err = run(
-        capsys, *argv, *(["--lang", "en"] if argv[0] not in ("frobnicate", "export") else [])
-    )
+def test_errors_are_one_line_without_traceback(
+    capsys, monkeypatch, argv, fragment: str, code: int
+) -> None:
+    monkeypatch.setenv("FINRES_LANG", "en")
+    got, _, err = run(capsys, *argv)
     assert got == code
     assert err.count("\n") == 1, err
     assert err.startswith("finres: error: ") and fragment in err
     assert "Traceback" not in err
+
+
+def test_errors_are_in_chinese_by_default(capsys, monkeypatch) -> None:
+    monkeypatch.delenv("FINRES_LANG", raising=False)
+    code, _, err = run(capsys, "library", "show", "nope")
+    assert code == 1
+    assert err.startswith("finres: 錯誤: ")
 
 
 def test_profile_errors_name_the_field(capsys, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import urllib.parse
 import uuid
 from typing import Any
 
@@ -192,7 +193,9 @@ class _Exporter:
         if fw.source.reference:
             resource["citation"] = {"text": fw.source.reference}
         if fw.source.url:
-            resource["rlinks"] = [{"href": fw.source.url}]
+            # OSCAL wants a URI: percent-encode what an IRI may hold (e.g. Chinese file names).
+            href = urllib.parse.quote(fw.source.url, safe=":/?#[]@!$&'()*+,;=%~")
+            resource["rlinks"] = [{"href": href}]
         catalog["back-matter"] = {"resources": [resource]}
         return {"catalog": catalog}
 
