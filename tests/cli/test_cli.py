@@ -194,9 +194,7 @@ def test_profile_errors_name_the_field(capsys, tmp_path: Path) -> None:
 
 def test_export_oscal_to_file(capsys, tmp_path: Path) -> None:
     target = tmp_path / "csf.json"
-    code, _, err = run(
-        capsys, "export", "oscal", "--framework", "nist-csf-2.0", "-o", str(target)
-    )
+    code, _, err = run(capsys, "export", "oscal", "--framework", "nist-csf-2.0", "-o", str(target))
     assert code == 0, err
     document = json.loads(target.read_text(encoding="utf-8"))
     assert document["catalog"]["metadata"]["oscal-version"] == "1.2.1"
