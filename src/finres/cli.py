@@ -210,17 +210,17 @@ def _print_applicability(result: Applicability) -> None:
         by_framework.setdefault(item.framework.id, []).append(item)
     for items in by_framework.values():
         fw = items[0].framework
-        table = Table(title=fw.name.best(language), title_justify="left", expand=False)
-        table.add_column(_("Ref"), no_wrap=True)
-        table.add_column(_("Requirement"))
+        table = Table(title=fw.name.best(language), title_justify="left", expand=True)
+        table.add_column(_("Ref"), overflow="fold", max_width=10)
+        table.add_column(_("Requirement"), overflow="fold", min_width=24, ratio=1)
         table.add_column(_("Obligation"), no_wrap=True)
-        table.add_column(_("Scope"))
+        table.add_column(_("Scope"), overflow="fold", max_width=10)
         table.add_column(_("Status"), no_wrap=True)
         table.add_column(_("Due by"), no_wrap=True)
         for item in items:
             node = item.node
             table.add_row(
-                node.ref or node.id,
+                node.ref or "",
                 node.title.best(language),
                 label(node.obligation, language) if node.obligation else "",
                 label(node.scope, language) if node.scope else "",
