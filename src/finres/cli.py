@@ -57,10 +57,11 @@ _state = _State()
 
 
 def _start(lang: Lang | None) -> None:
-    language: Language = "en" if lang == Lang.EN else "zh-TW"
-    if lang is None and os.environ.get("FINRES_LANG") == "en":
-        language = "en"
-    _state.language = language
+    """Use ``lang`` if given; otherwise what ``main`` chose (``--lang`` read ahead, FINRES_LANG)."""
+    if lang is not None:
+        _state.language = "en" if lang == Lang.EN else "zh-TW"
+    elif os.environ.get("FINRES_LANG") == "en":
+        _state.language = "en"
 
 
 def _(message: str) -> str:
@@ -81,8 +82,10 @@ library_app = typer.Typer(help="Inspect and validate the regulatory library.", n
 export_app = typer.Typer(
     help="Export library content to interchange formats.", no_args_is_help=True
 )
+audit_app = typer.Typer(help="The audit trail of the web application.", no_args_is_help=True)
 app.add_typer(library_app, name="library")
 app.add_typer(export_app, name="export")
+app.add_typer(audit_app, name="audit")
 
 LangOption = Annotated[
     Lang | None, typer.Option("--lang", help="Language of the output (default zh-TW).")
@@ -376,6 +379,155 @@ def export_oscal(
         raise UserError(f"{output_file}: {error.strerror or error}") from None
 
 
+# --- the web application -----------------------------------------------------------------------
+
+
+def _web() -> Any:
+    """Set Django up on first use, so that the library commands stay fast and Django-free."""
+    from finres.web import setup
+
+    setup.bootstrap()
+    return setup
+
+
+@app.command()
+def setup(lang: LangOption = None) -> None:
+    """Create or upgrade the database and load the library into it."""
+    _start(lang)
+    web = _web()
+    web.migrate()
+    report = web.sync_library()
+    _out().print(
+        _(
+            "Database ready; library: {created} new, {updated} updated, {same} unchanged "
+            "frameworks, {mappings} mappings"
+        ).format(
+            created=len(report.frameworks_created),
+            updated=len(report.frameworks_updated),
+            same=len(report.frameworks_unchanged),
+            mappings=report.mappings,
+        )
+    )
+
+
+@library_app.command("sync")
+def library_sync(lang: LangOption = None) -> None:
+    """Load or update the library into the web application's database."""
+    setup(lang)
+
+
+@app.command()
+def createadmin(
+    username: Annotated[str, typer.Option("--username", help="User name.")],
+    email: Annotated[str, typer.Option("--email", help="E-mail address.")] = "",
+    organisation: Annotated[
+        str | None, typer.Option("--organisation", help="Make them administrator of it.")
+    ] = None,
+) -> None:
+    """Create an administrator (password from FINRES_ADMIN_PASSWORD or asked for)."""
+    _start(None)
+    password = os.environ.get("FINRES_ADMIN_PASSWORD") or typer.prompt(
+        _("Password"), hide_input=True, confirmation_prompt=True
+    )
+    web = _web()
+    web.migrate()
+    from django.core.exceptions import ValidationError
+
+    try:
+        done = web.create_admin(username, password, email, organisation)
+    except ValidationError as error:
+        raise UserError("; ".join(error.messages)) from None
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    _out().print(_("Administrator {username} {done}.").format(username=username, done=done))
+
+
+@app.command()
+def demo(lang: LangOption = None) -> None:
+    """Load the demo institution (a financial holding with a securities firm and a bank)."""
+    _start(lang)
+    web = _web()
+    web.migrate()
+    web.sync_library()
+    context = web.load_demo()
+    _print_logins(context)
+
+
+def _print_logins(context: Any) -> None:
+    table = Table(title=_("Demo log-ins"), title_justify="left")
+    for title in (_("User name"), _("Password"), _("Role"), _("Organisation")):
+        table.add_column(title)
+    for row in context.logins:
+        table.add_row(*row)
+    _out().print(table)
+    _out().print(
+        _(
+            "Administrators and CISOs register an authenticator app (TOTP) at their "
+            "first log-in; the other roles log in with the password only."
+        )
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    with_demo: Annotated[bool, typer.Option("--demo", help="Load the demo first.")] = False,
+) -> None:
+    """Serve the web application (embedded default: SQLite and local files)."""
+    _start(None)
+    web = _web()
+    web.migrate()
+    web.sync_library()
+    web.collect_static()
+    if with_demo:
+        _print_logins(web.load_demo())
+    from django.conf import settings
+    from waitress import serve as waitress_serve
+
+    from finres.web.wsgi import application
+
+    if host not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS.append(host)
+    _out().print(
+        _("FinRes is running at http://{host}:{port}/ (stop with Ctrl+C)").format(
+            host=host, port=port
+        )
+    )
+    waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
+
+
+@audit_app.command("verify")
+def audit_verify(lang: LangOption = None) -> None:
+    """Check that no audit event was altered, removed, inserted or reordered."""
+    _start(lang)
+    _web()
+    from finres.web.audit.chain import verify
+    from finres.web.audit.models import AuditEvent
+
+    events = AuditEvent.objects.order_by("sequence")
+    count = events.count()
+    breaks = verify(event.as_chain_entry() for event in events.iterator())
+    if breaks:
+        for item in breaks:
+            sys.stderr.write(f"#{item.sequence}: {item.reason}\n")
+        raise UserError(
+            _("the audit trail has been tampered with: {count} break(s)").format(count=len(breaks))
+        )
+    _out().print(_("The audit trail is intact ({count} events).").format(count=count))
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command (e.g. `finres manage check --deploy`)."""
+    _web()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["finres manage", *ctx.args])
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 
@@ -398,6 +550,7 @@ def _language_in(args: Sequence[str]) -> Lang | None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(argv) if argv is not None else sys.argv[1:]
+    _state.language = "zh-TW"
     _start(_language_in(args))
     try:
         app(args=args, standalone_mode=False)

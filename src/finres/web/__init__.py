@@ -1,0 +1,1 @@
+"""The FinRes web application: Django project (settings, URLs) and its domain apps."""

@@ -1,0 +1,1 @@
+"""Compliance assessments, requirement results, evidence, mapped proposals and maturity."""

@@ -1,0 +1,10 @@
+from django.urls import path
+from django.views.generic import TemplateView
+
+app_name = "assessments"
+_todo = TemplateView.as_view(template_name="base.html")
+urlpatterns = [
+    path("", _todo, name="list"),
+    path("evidence/", _todo, name="evidence_list"),
+    path("onboarding/", _todo, name="onboarding"),
+]

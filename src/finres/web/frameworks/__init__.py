@@ -1,0 +1,1 @@
+"""The regulatory library in the database: synced from the validated YAML content."""

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers, viewsets
+
+from finres.web.api import RolePermission, router
+from finres.web.frameworks.models import Framework, Mapping, Requirement
+from finres.web.orgs.roles import Action
+
+
+class FrameworkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Framework
+        fields = ["id", "code", "name_zh", "name_en", "version", "kind", "binding", "published"]
+
+
+class RequirementSerializer(serializers.ModelSerializer):
+    framework = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Requirement
+        fields = [
+            "id",
+            "framework",
+            "code",
+            "parent",
+            "ref",
+            "kind",
+            "title_zh",
+            "title_en",
+            "text_zh",
+            "text_en",
+            "assessable",
+            "obligation",
+            "scope",
+            "tiers",
+            "effective_from",
+            "due_by",
+        ]
+
+
+class MappingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Mapping
+        fields = [
+            "id",
+            "mapping_set",
+            "source",
+            "target",
+            "relationship",
+            "rationale_zh",
+            "rationale_en",
+        ]
+
+
+class _LibraryViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [RolePermission]
+    read_action = Action.VIEW
+    write_action = Action.ADMIN
+
+
+class FrameworkViewSet(_LibraryViewSet):
+    queryset = Framework.objects.filter(active=True)
+    serializer_class = FrameworkSerializer
+
+
+class RequirementViewSet(_LibraryViewSet):
+    serializer_class = RequirementSerializer
+
+    def get_queryset(self) -> Any:
+        queryset = Requirement.objects.filter(active=True).select_related("framework", "parent")
+        framework = self.request.query_params.get("framework")
+        if framework:
+            queryset = queryset.filter(framework__code=framework)
+        return queryset.order_by("framework__code", "position")
+
+
+class MappingViewSet(_LibraryViewSet):
+    queryset = Mapping.objects.order_by("pk")
+    serializer_class = MappingSerializer
+
+
+router.register("frameworks", FrameworkViewSet, basename="framework")
+router.register("requirements", RequirementViewSet, basename="requirement")
+router.register("mappings", MappingViewSet, basename="mapping")

@@ -1,0 +1,1 @@
+"""Findings with improvement plans and milestones, and exceptions (risk acceptances)."""

@@ -1,0 +1,1 @@
+"""Organisations (with their group structure and profile), people and their roles."""

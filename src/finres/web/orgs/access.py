@@ -1,0 +1,128 @@
+"""Organisation isolation and role checks, enforced in the query layer.
+
+Every view and API endpoint reaches business data through ``scoped()`` (or the mixins built on
+it), which filters by the request's current organisation; the current organisation is always
+one the user holds a role in (directly, or through its group).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from finres.web.orgs.models import Membership, Organisation
+from finres.web.orgs.roles import SECOND_FACTOR_REQUIRED, Action, allows
+
+SESSION_KEY = "finres_organisation"
+
+
+def roles_of(user: Any) -> dict[int, str]:
+    """Organisation id -> role for every organisation the user may work in.
+
+    A role held in a group organisation extends to its subsidiaries; a role held directly in a
+    subsidiary takes precedence there.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    direct = {m.organisation_id: m.role for m in Membership.objects.filter(user=user)}
+    roles: dict[int, str] = {}
+    for organisation in Organisation.objects.filter(pk__in=direct).only("pk"):
+        for sub in organisation.descendants():
+            roles.setdefault(sub.pk, direct[organisation.pk])
+    roles.update(direct)
+    return roles
+
+
+def request_roles(request: HttpRequest) -> dict[int, str]:
+    """``roles_of`` for the request's user, computed once per request."""
+    cached: dict[int, str] | None = getattr(request, "_finres_roles", None)
+    if cached is None:
+        cached = roles_of(request.user)
+        request._finres_roles = cached
+    return cached
+
+
+def current(request: HttpRequest) -> tuple[Organisation | None, str | None]:
+    roles = request_roles(request)
+    if not roles:
+        return None, None
+    chosen = request.session.get(SESSION_KEY)
+    if chosen not in roles:
+        chosen = min(roles)  # a stable default: the oldest organisation
+    organisation = Organisation.objects.filter(pk=chosen).first()
+    return organisation, roles.get(chosen)
+
+
+def select(request: HttpRequest, organisation_id: int) -> bool:
+    if organisation_id in request_roles(request):
+        request.session[SESSION_KEY] = organisation_id
+        return True
+    return False
+
+
+def scoped(
+    queryset: QuerySet[Any], organisation: Organisation, path: str = "organisation"
+) -> QuerySet[Any]:
+    """Only the rows that belong to ``organisation`` (``path`` leads to its foreign key)."""
+    return queryset.filter(**{path: organisation})
+
+
+def needs_second_factor(request: HttpRequest, role: str | None) -> bool:
+    user = request.user
+    return role in SECOND_FACTOR_REQUIRED and not (
+        hasattr(user, "is_verified") and user.is_verified()
+    )
+
+
+class OrganisationMixin(AccessMixin):
+    """Class-based views: login, second factor, role permission and organisation scoping.
+
+    Subclasses set ``action`` (what the view does) and, for list/detail views over a model,
+    ``organisation_path`` (the lookup from the model to its organisation).
+    """
+
+    action: Action = Action.VIEW
+    organisation_path = "organisation"
+    request: HttpRequest
+    organisation: Organisation
+    role: str
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        organisation, role = getattr(request, "organisation", None), getattr(request, "role", None)
+        if organisation is None or role is None:
+            raise PermissionDenied("no organisation")
+        if needs_second_factor(request, role):
+            return redirect("orgs:second_factor")
+        if not allows(role, self.action):
+            raise PermissionDenied(f"role {role} may not {self.action}")
+        self.organisation, self.role = organisation, role
+        return super().dispatch(request, *args, **kwargs)
+
+    def scope(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return scoped(queryset, self.organisation, self.organisation_path)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scope(super().get_queryset())
+
+    def may(self, action: Action) -> bool:
+        return allows(self.role, action)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["may"] = {a.value: allows(self.role, a) for a in Action}
+        return context
+
+
+def owned_by(obj: Model, organisation: Organisation, path: str = "organisation") -> bool:
+    """Whether ``obj`` belongs to ``organisation`` (for objects reached other than by query)."""
+    value: Any = obj
+    for part in path.split("__"):
+        value = getattr(value, part)
+    return bool(value == organisation)

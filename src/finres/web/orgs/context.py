@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from finres.web.orgs import access
+from finres.web.orgs.models import Organisation
+from finres.web.orgs.roles import Action, allows
+
+
+def organisation(request: HttpRequest) -> dict[str, Any]:
+    """The current organisation, the user's role and the organisations they may switch to."""
+    current = getattr(request, "organisation", None)
+    role = getattr(request, "role", None)
+    choices: list[Organisation] = []
+    if current is not None:
+        ids = access.request_roles(request)
+        choices = list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+    return {
+        "current_organisation": current,
+        "current_role": role,
+        "organisation_choices": choices,
+        "role_may": {a.value: allows(role, a) for a in Action},
+    }

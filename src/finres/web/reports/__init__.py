@@ -1,0 +1,1 @@
+"""Dashboards, charts, the CISO's board report, the annual declaration and exports."""

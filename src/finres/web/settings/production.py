@@ -1,0 +1,16 @@
+"""Production: HTTPS only, secrets from the environment, strict cookies and HSTS."""
+
+import os
+
+from finres.web.settings.base import *  # noqa: F403
+
+if not os.environ.get("FINRES_SECRET_KEY"):
+    raise RuntimeError("FINRES_SECRET_KEY must be set in production")
+DEBUG = False
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True

@@ -1,0 +1,106 @@
+"""Setting up a FinRes site: Django bootstrap, database, library, demo data, serving.
+
+Called by the ``finres`` command; every function here can also be used from tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def bootstrap(settings_module: str = "finres.web.settings.dev") -> None:
+    """Configure Django once (the CLI imports it only for the commands that need it)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+
+    django.setup()
+
+
+def migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def sync_library() -> Any:
+    from finres.core.library import load_library
+    from finres.web.audit.context import Actor, acting_as
+    from finres.web.frameworks.sync import sync_library as sync
+
+    with acting_as(Actor(None, "finres library sync")):
+        return sync(load_library())
+
+
+def collect_static() -> None:
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def create_admin(username: str, password: str, email: str, organisation: str | None) -> str:
+    """Create (or update the password of) an administrator; returns what was done."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.db import transaction
+
+    from finres.web.audit.context import Actor, acting_as
+    from finres.web.orgs.models import Membership, Organisation
+    from finres.web.orgs.roles import Role
+
+    user_model = get_user_model()
+    validate_password(password, user_model(username=username, email=email))
+    with acting_as(Actor(None, "finres createadmin")), transaction.atomic():
+        user, created = user_model.objects.get_or_create(
+            username=username, defaults={"email": email}
+        )
+        user.set_password(password)
+        user.save()
+        if organisation:
+            org = Organisation.objects.filter(name=organisation).first()
+            if org is None:
+                raise ValueError(f"no organisation named {organisation!r}")
+            Membership.objects.update_or_create(
+                user=user, organisation=org, defaults={"role": Role.ADMINISTRATOR}
+            )
+    return "created" if created else "updated"
+
+
+@dataclass
+class DemoContext:
+    """What the demo loaders share: organisations and users by key, and login notes."""
+
+    organisations: dict[str, Any] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=dict)
+    logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # user, pw, role, org
+
+
+DemoLoader = Callable[[DemoContext], None]
+
+
+def demo_loaders() -> list[DemoLoader]:
+    """The demo is assembled by each app's ``demo.load`` in dependency order."""
+    from importlib import import_module
+
+    loaders = []
+    for app in ("orgs", "assessments", "improvements", "reports"):
+        try:
+            module = import_module(f"finres.web.{app}.demo")
+        except ModuleNotFoundError:
+            continue
+        loaders.append(module.load)
+    return loaders
+
+
+def load_demo() -> DemoContext:
+    from django.db import transaction
+
+    from finres.web.audit.context import Actor, acting_as
+
+    context = DemoContext()
+    with acting_as(Actor(None, "finres demo")), transaction.atomic():
+        for loader in demo_loaders():
+            loader(context)
+    return context

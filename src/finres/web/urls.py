@@ -1,0 +1,23 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+# Each app registers its API viewsets on the shared router in its api module.
+import finres.web.assessments.api
+import finres.web.frameworks.api
+import finres.web.improvements.api
+import finres.web.orgs.api  # noqa: F401
+from finres.web import api
+
+urlpatterns = [
+    path("", include("finres.web.reports.urls")),
+    path("accounts/", include("finres.web.orgs.urls")),
+    path("library/", include("finres.web.frameworks.urls")),
+    path("assessments/", include("finres.web.assessments.urls")),
+    path("improvements/", include("finres.web.improvements.urls")),
+    path("audit/", include("finres.web.audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", include(api.router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from finres.web.orgs.models import Membership
+from finres.web.orgs.roles import Role
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_chinese_by_default(client: Client) -> None:
+    response = client.get(reverse("orgs:login"))
+    assert response.status_code == 200
+    assert "登入" in response.content.decode()
+
+
+def test_english_on_request(client: Client) -> None:
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Log in" in client.get(reverse("orgs:login")).content.decode()
+
+
+def test_passwords_are_hashed_with_argon2(settings, make_user, org) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    user = make_user(Role.CONTROL_OWNER, org)
+    user.set_password("a-long-enough-password")
+    assert user.password.startswith("argon2$")
+
+
+def test_lockout_after_repeated_failures(client: Client, make_user, org) -> None:
+    user = make_user(Role.CONTROL_OWNER, org, username="victim")
+    for _ in range(5):
+        client.post(reverse("orgs:login"), {"username": "victim", "password": "wrong"})
+    response = client.post(reverse("orgs:login"), {"username": "victim", "password": PASSWORD})
+    assert response.status_code == 429
+    assert not response.wsgi_request.user.is_authenticated
+    assert user.pk
+
+
+def test_ciso_must_enrol_and_use_a_second_factor(client: Client, make_user, org) -> None:
+    make_user(Role.CISO, org, username="ciso")
+    response = client.post(reverse("orgs:login"), {"username": "ciso", "password": PASSWORD})
+    assert response.status_code == 302
+    # Logged in, but any page of the organisation sends them to the second factor.
+    page = client.get(reverse("orgs:profile"))
+    assert page.status_code == 302 and page.url == reverse("orgs:second_factor")
+    enrol = client.get(reverse("orgs:second_factor"))
+    assert "<svg" in enrol.content.decode()
+    device = TOTPDevice.objects.get(user__username="ciso", confirmed=False)
+    wrong = client.post(reverse("orgs:second_factor"), {"token": "000000"})
+    assert wrong.status_code == 200
+    device.refresh_from_db()
+    device.throttle_reset()  # a failure throttles the next try; the test need not wait
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    ok = client.post(reverse("orgs:second_factor"), {"token": code})
+    assert ok.status_code == 302
+    assert client.get(reverse("orgs:profile")).status_code == 200
+
+
+def test_control_owner_needs_no_second_factor_but_cannot_manage(
+    client: Client, make_user, org
+) -> None:
+    make_user(Role.CONTROL_OWNER, org, username="owner")
+    client.post(reverse("orgs:login"), {"username": "owner", "password": PASSWORD})
+    assert client.get(reverse("orgs:profile")).status_code == 403
+
+
+def test_profile_validation_and_audit(ciso_client: Client, org) -> None:
+    from finres.web.audit.models import AuditEvent
+
+    response = ciso_client.post(
+        reverse("orgs:profile"),
+        {"name": org.name, "industry": "securities", "paid_in_capital": "-5", "uses": ["cloud"]},
+    )
+    assert response.status_code == 200  # re-shown with the error, nothing saved
+    org.refresh_from_db()
+    assert org.paid_in_capital == 15_000_000_000
+    response = ciso_client.post(
+        reverse("orgs:profile"),
+        {
+            "name": org.name,
+            "industry": "securities",
+            "paid_in_capital": "3000000000",
+            "internet_order": "on",
+            "uses": ["cloud", "ai"],
+        },
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(model="orgs.organisation", action="update").last()
+    assert event.changes["paid_in_capital"] == [15_000_000_000, 3_000_000_000]
+    assert event.actor_name.startswith("ciso")
+
+
+def test_group_role_extends_to_subsidiaries(make_org, make_user) -> None:
+    from finres.web.orgs.access import roles_of
+
+    group = make_org(name="Group", industry="bank", is_group=True)
+    child = make_org(name="Child", parent=group)
+    user = make_user(Role.CISO, group)
+    assert roles_of(user) == {group.pk: Role.CISO, child.pk: Role.CISO}
+    Membership.objects.create(user=user, organisation=make_org(name="Other"), role=Role.BOARD)
+    assert len(roles_of(user)) == 3
+
+
+def test_cannot_switch_to_a_foreign_organisation(ciso_client: Client, other_org) -> None:
+    from finres.web.orgs.access import SESSION_KEY
+
+    ciso_client.post(reverse("orgs:select"), {"organisation": other_org.pk, "next": "/"})
+    assert ciso_client.session.get(SESSION_KEY) != other_org.pk
