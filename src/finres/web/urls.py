@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("finres.web.orgs.urls")),
     path("library/", include("finres.web.frameworks.urls")),
     path("assessments/", include("finres.web.assessments.urls")),
+    path("evidence/", include("finres.web.evidence.urls")),
     path("improvements/", include("finres.web.improvements.urls")),
     path("audit/", include("finres.web.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -5,6 +5,5 @@ app_name = "assessments"
 _todo = TemplateView.as_view(template_name="base.html")
 urlpatterns = [
     path("", _todo, name="list"),
-    path("evidence/", _todo, name="evidence_list"),
     path("onboarding/", _todo, name="onboarding"),
 ]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "finres.web.frameworks",
     "finres.web.audit",
     "finres.web.assessments",
+    "finres.web.evidence",
     "finres.web.improvements",
     "finres.web.reports",
 ]

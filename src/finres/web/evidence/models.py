@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from finres.web.assessments.models import RequirementResult
+from finres.web.audit.models import Audited
+from finres.web.orgs.models import Organisation
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    # Never the uploader's file name on disk: a generated one, per organisation.
+    return f"{instance.organisation_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(Audited, models.Model):
+    class Kind(models.TextChoices):
+        FILE = "file", _("File")
+        LINK = "link", _("Link")
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="evidence")
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    file = models.FileField(upload_to=evidence_path, blank=True, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    effective_date = models.DateField(_("effective from"), null=True, blank=True)
+    expiry_date = models.DateField(_("expires on"), null=True, blank=True)
+    review_state = models.CharField(_("review"), max_length=10, choices=Review.choices,
+                                    default=Review.PENDING)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True,
+                                 blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    results = models.ManyToManyField(RequirementResult, through="EvidenceLink",
+                                     related_name="evidence")
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["organisation", "expiry_date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EvidenceLink(Audited, models.Model):
+    """One piece of evidence supporting one requirement result (evidence supports many)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="links")
+    result = models.ForeignKey(RequirementResult, on_delete=models.CASCADE,
+                               related_name="evidence_links")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "result"], name="evidence_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence} → {self.result_id}"
