@@ -1,13 +1,14 @@
+from importlib import import_module
+
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-# Each app registers its API viewsets on the shared router in its api module.
-import finres.web.assessments.api
-import finres.web.frameworks.api
-import finres.web.improvements.api
-import finres.web.orgs.api  # noqa: F401
 from finres.web import api
+
+# Each app registers its API viewsets on the shared router in its ``api`` module.
+for _app in ("orgs", "frameworks", "assessments", "evidence", "improvements", "reports"):
+    import_module(f"finres.web.{_app}.api")
 
 urlpatterns = [
     path("", include("finres.web.reports.urls")),

@@ -1,0 +1,1 @@
+"""API endpoints of this app (registered on finres.web.api.router)."""
