@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 AS_OF ?= $(shell date +%F)
 PROFILE ?= examples/profiles/securities-firm.yaml
 
-.PHONY: run test lint typecheck pytest messages install install-dev clean
+.PHONY: run test lint typecheck pytest messages install install-dev clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ install-dev: $(VENV)/.installed-dev
 run: $(VENV)/.installed
 	$(BIN)/finres applicable --profile $(PROFILE) --as-of $(AS_OF)
 
+# System packages the tests need (Debian): CJK fonts for reports, Chromium for browser tests,
+# poppler for reading PDFs back. Installed only where missing, and only where apt-get can run.
+system-deps:
+	@scripts/system-deps.sh
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -34,16 +39,27 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install-dev
+# The suite runs on SQLite, then again on PostgreSQL when one answers on DATABASE_URL_PG.
+DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/finres
+pytest: install-dev system-deps
 	$(BIN)/pytest
+	@if $(BIN)/python scripts/pg_available.py "$(DATABASE_URL_PG)"; then \
+		echo "== again on PostgreSQL"; DATABASE_URL="$(DATABASE_URL_PG)" $(BIN)/pytest -m "not browser"; \
+	else echo "PostgreSQL not reachable at $(DATABASE_URL_PG): skipped the PostgreSQL run"; fi
 
 test: lint typecheck pytest
 
-# Re-extract user-facing messages, merge them into the zh-TW catalogue and compile it.
+# Re-extract user-facing messages, merge them into the zh-TW catalogues and compile them:
+# the CLI's `finres` domain (Babel) and each Django app's `django` domain (gettext tools).
+WEB_APPS := orgs frameworks audit assessments evidence improvements reports
+DJANGO_ADMIN := $(abspath $(BIN))/django-admin --settings=finres.web.settings.dev
 messages: install-dev
-	$(BIN)/pybabel extract --no-location --omit-header -k N_ -k _ -o src/finres/locale/finres.pot src/finres
-	$(BIN)/pybabel update --no-location --omit-header -D finres -i src/finres/locale/finres.pot -d src/finres/locale -l zh_Hant
+	$(BIN)/pybabel extract --no-location --omit-header -k N_ -k _ -o src/finres/locale/finres.pot src/finres/cli.py src/finres/core
+	$(BIN)/pybabel update --omit-header --ignore-obsolete -w 100 -D finres -i src/finres/locale/finres.pot -d src/finres/locale -l zh_Hant
 	$(BIN)/pybabel compile -D finres -d src/finres/locale
+	cd src/finres/web && $(DJANGO_ADMIN) makemessages -l zh_Hant --no-obsolete $(foreach app,$(WEB_APPS) settings,--ignore '$(app)/*')
+	for app in $(WEB_APPS); do (cd src/finres/web/$$app && $(DJANGO_ADMIN) makemessages -l zh_Hant --no-obsolete); done
+	cd src/finres/web && $(DJANGO_ADMIN) compilemessages -l zh_Hant
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

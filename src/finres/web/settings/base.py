@@ -144,7 +144,7 @@ OTP_TOTP_ISSUER = "FinRes"
 # --- languages ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "web" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Taipei"
 USE_TZ = True
