@@ -4,6 +4,8 @@
 - ``DATABASE_URL``: e.g. ``postgres://user@127.0.0.1:5432/finres`` (default: SQLite in the data dir)
 - ``FINRES_SECRET_KEY``: required in production; development generates and keeps one in the data dir
 - ``FINRES_ALLOWED_HOSTS``: comma-separated host names
+- ``FINRES_EVIDENCE_MAX_BYTES``: largest evidence upload (default 25 MiB)
+- ``FINRES_EXCEPTION_MAX_DAYS``: longest risk acceptance in days (default 365)
 """
 
 from __future__ import annotations
@@ -152,6 +154,7 @@ USE_TZ = True
 # --- files --------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "web" / "static"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -163,6 +166,8 @@ MEDIA_ROOT = DATA_DIR / "evidence"
 FINRES_EVIDENCE_MAX_BYTES = int(os.environ.get("FINRES_EVIDENCE_MAX_BYTES", 25 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Longest risk acceptance (exception), in days from the day it is proposed.
+FINRES_EXCEPTION_MAX_DAYS = int(os.environ.get("FINRES_EXCEPTION_MAX_DAYS", 365))
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -181,10 +186,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cyber-resilience and compliance platform for financial institutions.",
     "VERSION": "0.2.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "FindingStatusEnum": "finres.web.improvements.models.Finding.Status",
+        "ExceptionStatusEnum": "finres.web.improvements.models.RiskException.Status",
+    },
 }
 
 LOGGING = {
