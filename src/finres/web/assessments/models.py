@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from finres.core.maturity import Scale, scale_from_library
 from finres.web.audit.models import Audited
 from finres.web.frameworks.models import Framework, Requirement
 from finres.web.orgs.models import Organisation
+
+ISO27001_ANNEX_A = "iso27001-2022-annex-a"
+
+
+def maturity_scale(framework: Framework) -> Scale:
+    """The framework's own maturity levels, or the default scale from baseline compliance (1)
+    to best practice (5)."""
+    return scale_from_library(framework.maturity_levels or [])
+
+
+def maturity_levels(framework: Framework) -> tuple[int, ...]:
+    """The levels a result of ``framework`` may take."""
+    return maturity_scale(framework).values
 
 
 class Result(models.TextChoices):
@@ -24,24 +41,32 @@ class Assessment(Audited, models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         COMPLETED = "completed", _("Completed")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="assessments")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="assessments"
+    )
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="assessments")
     name = models.CharField(_("name"), max_length=200)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.IN_PROGRESS)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-period_start", "framework__code"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "framework", "period_start"],
-                                    name="assessment_unique_period"),
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
-                                   name="assessment_period_in_order"),
+            models.UniqueConstraint(
+                fields=["organisation", "framework", "period_start"],
+                name="assessment_unique_period",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="assessment_period_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -66,12 +91,19 @@ class RequirementResult(Audited, models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="results")
     requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="results")
-    result = models.CharField(_("result"), max_length=24, choices=Result.choices,
-                              default=Result.NOT_ASSESSED)
+    result = models.CharField(
+        _("result"), max_length=24, choices=Result.choices, default=Result.NOT_ASSESSED
+    )
     not_applicable_reason = models.TextField(_("reason it does not apply"), blank=True)
     maturity_level = models.PositiveSmallIntegerField(_("maturity level"), null=True, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     comments = models.TextField(_("comments"), blank=True)
     proposed_result = models.CharField(max_length=24, choices=Result.choices, blank=True)
@@ -92,23 +124,70 @@ class RequirementResult(Audited, models.Model):
             models.Index(fields=["organisation", "result"]),
             models.Index(fields=["assessment", "result"]),
             models.Index(fields=["organisation", "proposal_state"]),
+            models.Index(fields=["assessment", "proposal_state"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.requirement.label} · {self.get_result_display()}"
 
+    def clean(self) -> None:
+        """The rules every change of a result follows, in forms and in the API alike."""
+        errors: dict[str, Any] = {}
+        self.not_applicable_reason = (self.not_applicable_reason or "").strip()
+        if self.result == Result.NOT_APPLICABLE:
+            if not self.not_applicable_reason:
+                errors["not_applicable_reason"] = _(
+                    "Give the reason why the requirement does not apply."
+                )
+        else:
+            self.not_applicable_reason = ""  # a reason belongs to a not-applicable result only
+        if self.maturity_level is not None and self.assessment_id is not None:
+            levels = maturity_levels(self.assessment.framework)
+            if self.maturity_level not in levels:
+                errors["maturity_level"] = _(
+                    "Choose a maturity level from %(low)s to %(high)s."
+                ) % {
+                    "low": min(levels),
+                    "high": max(levels),
+                }
+        if self.owner_id is not None and self.organisation_id is not None:
+            from finres.web.assessments.people import eligible_owners
+
+            if not eligible_owners(self.organisation).filter(pk=self.owner_id).exists():
+                errors["owner"] = _("The owner must be a member of the organisation.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def implemented(self) -> str:
+        """For the Statement of Applicability: yes / partial / no, or "" when not known."""
+        return {
+            Result.COMPLIANT: "yes",
+            Result.PARTIAL: "partial",
+            Result.NON_COMPLIANT: "no",
+        }.get(self.result, "")
+
+    @property
+    def applicable_in_soa(self) -> bool:
+        """Applicable unless the SoA says otherwise, or the result is not applicable."""
+        if self.soa_applicable is not None:
+            return self.soa_applicable
+        return self.result != Result.NOT_APPLICABLE
+
 
 class ApplicabilitySnapshot(Audited, models.Model):
     """The applicable set last shown to the organisation, to tell what changed since."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="applicability_snapshots")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="applicability_snapshots"
+    )
     as_of = models.DateField()
     tier = models.PositiveSmallIntegerField(null=True, blank=True)
     items = models.JSONField(default=dict)  # "framework:node" -> {"in_force": bool, ...}
     created = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     audit_exclude = ("items",)
 
@@ -129,8 +208,9 @@ class MaturityTarget(Audited, models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "framework", "tier"],
-                                    name="maturity_target_unique"),
+            models.UniqueConstraint(
+                fields=["organisation", "framework", "tier"], name="maturity_target_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,109 +6,292 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('frameworks', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("frameworks", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApplicabilitySnapshot',
+            name="ApplicabilitySnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField()),
-                ('tier', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('items', models.JSONField(default=dict)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='applicability_snapshots', to='orgs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("as_of", models.DateField()),
+                ("tier", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("items", models.JSONField(default=dict)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="applicability_snapshots",
+                        to="orgs.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created'],
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('period_start', models.DateField(verbose_name='period start')),
-                ('period_end', models.DateField(verbose_name='period end')),
-                ('status', models.CharField(choices=[('in_progress', 'In progress'), ('completed', 'Completed')], default='in_progress', max_length=16, verbose_name='status')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='frameworks.framework')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='orgs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("period_start", models.DateField(verbose_name="period start")),
+                ("period_end", models.DateField(verbose_name="period end")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("in_progress", "In progress"), ("completed", "Completed")],
+                        default="in_progress",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="frameworks.framework",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="orgs.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_start', 'framework__code'],
+                "ordering": ["-period_start", "framework__code"],
             },
         ),
         migrations.CreateModel(
-            name='MaturityTarget',
+            name="MaturityTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tier', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('level', models.PositiveSmallIntegerField()),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='frameworks.framework')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tier", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("level", models.PositiveSmallIntegerField()),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="frameworks.framework",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RequirementResult',
+            name="RequirementResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('result', models.CharField(choices=[('compliant', 'Compliant'), ('partially_compliant', 'Partially compliant'), ('non_compliant', 'Non-compliant'), ('not_applicable', 'Not applicable'), ('not_assessed', 'Not assessed')], default='not_assessed', max_length=24, verbose_name='result')),
-                ('not_applicable_reason', models.TextField(blank=True, verbose_name='reason it does not apply')),
-                ('maturity_level', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='maturity level')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='due date')),
-                ('comments', models.TextField(blank=True, verbose_name='comments')),
-                ('proposed_result', models.CharField(blank=True, choices=[('compliant', 'Compliant'), ('partially_compliant', 'Partially compliant'), ('non_compliant', 'Non-compliant'), ('not_applicable', 'Not applicable'), ('not_assessed', 'Not assessed')], max_length=24)),
-                ('proposal_state', models.CharField(blank=True, choices=[('', 'No proposal'), ('pending', 'Proposed, awaiting review'), ('accepted', 'Accepted'), ('overridden', 'Overridden')], max_length=12)),
-                ('proposal_provenance', models.JSONField(blank=True, default=list)),
-                ('soa_applicable', models.BooleanField(blank=True, null=True, verbose_name='applicable (SoA)')),
-                ('soa_justification', models.TextField(blank=True, verbose_name='justification (SoA)')),
-                ('soa_implemented', models.BooleanField(blank=True, null=True, verbose_name='implemented (SoA)')),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='assessments.assessment')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('requirement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='frameworks.requirement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("compliant", "Compliant"),
+                            ("partially_compliant", "Partially compliant"),
+                            ("non_compliant", "Non-compliant"),
+                            ("not_applicable", "Not applicable"),
+                            ("not_assessed", "Not assessed"),
+                        ],
+                        default="not_assessed",
+                        max_length=24,
+                        verbose_name="result",
+                    ),
+                ),
+                (
+                    "not_applicable_reason",
+                    models.TextField(blank=True, verbose_name="reason it does not apply"),
+                ),
+                (
+                    "maturity_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="maturity level"
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="due date")),
+                ("comments", models.TextField(blank=True, verbose_name="comments")),
+                (
+                    "proposed_result",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("compliant", "Compliant"),
+                            ("partially_compliant", "Partially compliant"),
+                            ("non_compliant", "Non-compliant"),
+                            ("not_applicable", "Not applicable"),
+                            ("not_assessed", "Not assessed"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "proposal_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No proposal"),
+                            ("pending", "Proposed, awaiting review"),
+                            ("accepted", "Accepted"),
+                            ("overridden", "Overridden"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("proposal_provenance", models.JSONField(blank=True, default=list)),
+                (
+                    "soa_applicable",
+                    models.BooleanField(blank=True, null=True, verbose_name="applicable (SoA)"),
+                ),
+                (
+                    "soa_justification",
+                    models.TextField(blank=True, verbose_name="justification (SoA)"),
+                ),
+                (
+                    "soa_implemented",
+                    models.BooleanField(blank=True, null=True, verbose_name="implemented (SoA)"),
+                ),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="assessments.assessment",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.organisation",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "requirement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="frameworks.requirement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assessment', 'requirement__position'],
+                "ordering": ["assessment", "requirement__position"],
             },
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(fields=('organisation', 'framework', 'period_start'), name='assessment_unique_period'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "framework", "period_start"),
+                name="assessment_unique_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='assessment_period_in_order'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="assessment_period_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='maturitytarget',
-            constraint=models.UniqueConstraint(fields=('organisation', 'framework', 'tier'), name='maturity_target_unique'),
+            model_name="maturitytarget",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "framework", "tier"), name="maturity_target_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='requirementresult',
-            index=models.Index(fields=['organisation', 'result'], name='assessments_organis_9318a5_idx'),
+            model_name="requirementresult",
+            index=models.Index(
+                fields=["organisation", "result"], name="assessments_organis_9318a5_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='requirementresult',
-            index=models.Index(fields=['assessment', 'result'], name='assessments_assessm_90dbbe_idx'),
+            model_name="requirementresult",
+            index=models.Index(
+                fields=["assessment", "result"], name="assessments_assessm_90dbbe_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='requirementresult',
-            index=models.Index(fields=['organisation', 'proposal_state'], name='assessments_organis_e8877a_idx'),
+            model_name="requirementresult",
+            index=models.Index(
+                fields=["organisation", "proposal_state"], name="assessments_organis_e8877a_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='requirementresult',
-            constraint=models.UniqueConstraint(fields=('assessment', 'requirement'), name='result_unique'),
+            model_name="requirementresult",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "requirement"), name="result_unique"
+            ),
         ),
     ]
