@@ -26,7 +26,9 @@ class Evidence(Audited, models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="evidence")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="evidence"
+    )
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
@@ -38,23 +40,63 @@ class Evidence(Audited, models.Model):
     url = models.URLField(_("link"), max_length=1000, blank=True)
     effective_date = models.DateField(_("effective from"), null=True, blank=True)
     expiry_date = models.DateField(_("expires on"), null=True, blank=True)
-    review_state = models.CharField(_("review"), max_length=10, choices=Review.choices,
-                                    default=Review.PENDING)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True,
-                                 blank=True, on_delete=models.SET_NULL, related_name="+")
+    review_state = models.CharField(
+        _("review"), max_length=10, choices=Review.choices, default=Review.PENDING
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
-    results = models.ManyToManyField(RequirementResult, through="EvidenceLink",
-                                     related_name="evidence")
+    results = models.ManyToManyField(
+        RequirementResult, through="EvidenceLink", related_name="evidence"
+    )
+    review_comment = models.TextField(_("review comment"), blank=True)
+    # A new version is a new row: the old one keeps its file, hash and review as history.
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("previous version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+    )
 
     class Meta:
         ordering = ["-created"]
-        indexes = [models.Index(fields=["organisation", "expiry_date"])]
+        indexes = [
+            models.Index(fields=["organisation", "expiry_date"]),
+            models.Index(fields=["organisation", "review_state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expiry_date__isnull=True)
+                | models.Q(effective_date__isnull=True)
+                | models.Q(expiry_date__gte=models.F("effective_date")),
+                name="evidence_expiry_after_effective",
+                violation_error_message=_("The expiry date cannot be before the effective date."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_current(self) -> bool:
+        """Whether no newer version replaces this one."""
+        try:
+            self.superseded_by  # noqa: B018 - reading the reverse one-to-one raises if absent
+        except Evidence.DoesNotExist:
+            return True
+        return False
 
 
 class EvidenceLink(Audited, models.Model):
@@ -62,11 +104,16 @@ class EvidenceLink(Audited, models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="links")
-    result = models.ForeignKey(RequirementResult, on_delete=models.CASCADE,
-                               related_name="evidence_links")
+    result = models.ForeignKey(
+        RequirementResult, on_delete=models.CASCADE, related_name="evidence_links"
+    )
     created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
+        ordering = ["created"]
         constraints = [
             models.UniqueConstraint(fields=["evidence", "result"], name="evidence_link_unique"),
         ]
