@@ -1,0 +1,334 @@
+"""Charts drawn on the server with matplotlib (Agg, no JavaScript): SVG for pages and PDF,
+PNG for Word.
+
+Chinese labels need a CJK font: the first of ``CJK_FAMILIES`` that fontconfig/matplotlib can find
+(Debian's fonts-noto-cjk gives "Noto Sans CJK TC"). Pages get SVG with real text
+(``svg.fonttype='none'``: small, sharp, selectable, drawn with the browser's fonts); the PDF gets
+SVG with the glyphs drawn as paths, so WeasyPrint needs no font to draw them. Rendered charts are
+cached by the hash of their content.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import logging
+import math
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from django.core.cache import cache
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.projections.polar import PolarAxes
+
+logger = logging.getLogger(__name__)
+
+CJK_FAMILIES = (
+    "Noto Sans CJK TC",
+    "Noto Sans TC",
+    "Source Han Sans TC",
+    "Noto Sans CJK JP",
+    "Microsoft JhengHei",
+    "PingFang TC",
+)
+FALLBACK_FAMILY = "DejaVu Sans"
+BROWSER_FALLBACK = "'PingFang TC', 'Microsoft JhengHei', sans-serif"
+CACHE_SECONDS = 24 * 60 * 60
+Output = Literal["svg", "svg-paths", "png"]
+
+INK, MUTED, LINE = "#1d2733", "#5b6776", "#d8dee6"
+CURRENT, PREVIOUS, TARGET = "#0b5cad", "#8a96a6", "#b26a00"
+RESULT_COLOURS = {
+    "compliant": "#1b7f3b",
+    "partially_compliant": "#e0a100",
+    "non_compliant": "#b3261e",
+    "not_applicable": "#b8c2cf",
+    "not_assessed": "#e3e8ef",
+}
+SERIES_COLOURS = ("#0b5cad", "#b26a00", "#1b7f3b", "#7b3fa0", "#b3261e", "#138a8a", "#5b6776")
+
+_lock = threading.Lock()  # matplotlib's rcParams are global
+
+
+@functools.cache
+def cjk_family() -> str | None:
+    """The first CJK font family available, or None (labels then lose their Chinese glyphs)."""
+    for family in CJK_FAMILIES:
+        try:
+            font_manager.findfont(
+                font_manager.FontProperties(family=family), fallback_to_default=False
+            )
+        except ValueError:
+            continue
+        return family
+    logger.warning(
+        "No CJK font found (tried %s): Chinese chart labels cannot be drawn. Install "
+        "fonts-noto-cjk or another Traditional Chinese font.",
+        ", ".join(CJK_FAMILIES),
+    )
+    return None
+
+
+def _families() -> list[str]:
+    family = cjk_family()
+    return [family, FALLBACK_FAMILY] if family else [FALLBACK_FAMILY]
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: Sequence[float | None]
+    kind: Literal["current", "previous", "target", "plain"] = "plain"
+
+
+def _key(kind: str, output: Output, payload: Any) -> str:
+    data = json.dumps([kind, output, _families(), payload], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _render(figure: Figure, output: Output, salt: str) -> str | bytes:
+    buffer = io.BytesIO()
+    if output == "png":
+        FigureCanvasAgg(figure)
+        figure.savefig(
+            buffer, format="png", dpi=200, metadata={"Software": None}, bbox_inches="tight"
+        )
+        return buffer.getvalue()
+    with matplotlib.rc_context(
+        {"svg.fonttype": "none" if output == "svg" else "path", "svg.hashsalt": salt}
+    ):
+        FigureCanvasAgg(figure)
+        figure.savefig(
+            buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
+        )
+    svg = buffer.getvalue().decode("utf-8")
+    # Inline in HTML: no XML prolog, and the viewBox scales with the page.
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r'(<svg[^>]*?)\swidth="[^"]+"\sheight="[^"]+"', r"\1", svg, count=1)
+    if output == "svg":
+        # Browsers without the server's CJK font fall back to the usual Chinese system fonts.
+        svg = re.sub(r"font-family: ([^;\"]+)", rf"font-family: \1, {BROWSER_FALLBACK}", svg)
+    return svg
+
+
+def _cached(kind: str, output: Output, payload: Any, draw: Any) -> str | bytes:
+    key = "finres-chart-" + _key(kind, output, payload)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    with _lock, matplotlib.rc_context({"font.family": _families(), "font.size": 9}):
+        figure = draw()
+        rendered = _render(figure, output, key[-16:])
+    cache.set(key, rendered, CACHE_SECONDS)
+    return rendered
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _title(figure: Figure, title: str) -> None:
+    if title:
+        figure.suptitle(title, fontsize=11, color=INK)
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+
+def radar(
+    axes: Sequence[str],
+    series: Sequence[Series],
+    maximum: float = 5,
+    title: str = "",
+    output: Output = "svg",
+) -> str | bytes:
+    """A radar (spider) chart of scores between 0 and ``maximum``, one polygon per series."""
+    payload = {
+        "axes": list(axes),
+        "series": [[s.label, list(s.values), s.kind] for s in series],
+        "max": maximum,
+        "title": title,
+    }
+
+    def draw() -> Figure:
+        figure = Figure(figsize=(5.2, 4.6))
+        _title(figure, title)
+        ax = cast(PolarAxes, figure.add_subplot(projection="polar"))
+        count = len(axes)
+        angles = [2 * math.pi * i / count for i in range(count)]
+        ax.set_theta_offset(math.pi / 2)
+        ax.set_theta_direction(-1)
+        ax.set_xticks(angles, list(axes), color=INK)
+        ax.set_ylim(0, maximum)
+        ax.set_yticks(range(1, int(maximum) + 1))
+        ax.set_yticklabels([str(v) for v in range(1, int(maximum) + 1)], color=MUTED, fontsize=7)
+        ax.grid(color=LINE)
+        ax.spines["polar"].set_color(LINE)
+        plain = 0
+        for item in series:
+            closed_angles = [*angles, angles[0]]
+            values = [_nan(v) for v in item.values]
+            closed = [*values, values[0]]
+            if item.kind == "target":
+                ax.plot(
+                    closed_angles,
+                    closed,
+                    color=TARGET,
+                    linestyle="--",
+                    linewidth=1.5,
+                    label=item.label,
+                )
+            elif item.kind == "previous":
+                ax.plot(closed_angles, closed, color=PREVIOUS, linewidth=1.2, label=item.label)
+                ax.fill(
+                    closed_angles,
+                    [0 if math.isnan(v) else v for v in closed],
+                    color=PREVIOUS,
+                    alpha=0.10,
+                )
+            else:
+                colour = (
+                    CURRENT
+                    if item.kind == "current"
+                    else SERIES_COLOURS[plain % len(SERIES_COLOURS)]
+                )
+                plain += item.kind == "plain"
+                ax.plot(
+                    closed_angles,
+                    closed,
+                    color=colour,
+                    linewidth=2,
+                    marker="o",
+                    markersize=3,
+                    label=item.label,
+                )
+                ax.fill(
+                    closed_angles,
+                    [0 if math.isnan(v) else v for v in closed],
+                    color=colour,
+                    alpha=0.18 if item.kind == "current" else 0.06,
+                )
+        if series:
+            ax.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.08),
+                ncol=min(3, len(series)),
+                frameon=False,
+                fontsize=8,
+            )
+        figure.subplots_adjust(top=0.86 if title else 0.92, bottom=0.18)
+        return figure
+
+    return _cached("radar", output, payload, draw)
+
+
+def trend(
+    years: Sequence[int],
+    series: Sequence[Series],
+    maximum: float = 5,
+    title: str = "",
+    output: Output = "svg",
+) -> str | bytes:
+    """Scores per year, one line per series (a ``current`` series is drawn bold)."""
+    payload = {
+        "years": list(years),
+        "series": [[s.label, list(s.values), s.kind] for s in series],
+        "max": maximum,
+        "title": title,
+    }
+
+    def draw() -> Figure:
+        figure = Figure(figsize=(6.4, 3.4))
+        _title(figure, title)
+        ax = figure.add_subplot()
+        ax.set_ylim(0, maximum)
+        if years:
+            ax.set_xlim(years[0] - 0.3, years[-1] + 0.3)
+        ax.set_xticks(list(years), [str(y) for y in years])
+        ax.set_yticks(range(0, int(maximum) + 1))
+        ax.grid(axis="y", color=LINE)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        for index, item in enumerate(series):
+            bold = item.kind == "current"
+            ax.plot(
+                list(years),
+                [_nan(v) for v in item.values],
+                color=CURRENT if bold else SERIES_COLOURS[(index + 1) % len(SERIES_COLOURS)],
+                linewidth=2.6 if bold else 1.2,
+                marker="o",
+                markersize=4 if bold else 3,
+                label=item.label,
+            )
+        if series:
+            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)
+        figure.subplots_adjust(left=0.07, right=0.74, top=0.86 if title else 0.95, bottom=0.12)
+        return figure
+
+    return _cached("trend", output, payload, draw)
+
+
+def stacked_bars(
+    labels: Sequence[str],
+    segments: Sequence[tuple[str, str, Sequence[int]]],
+    title: str = "",
+    output: Output = "svg",
+) -> str | bytes:
+    """Horizontal bars, one per label, split into segments (key, legend label, counts).
+
+    Each bar shows shares of its total, so frameworks of different sizes compare.
+    """
+    payload = {"labels": list(labels), "segments": [list(s) for s in segments], "title": title}
+
+    def draw() -> Figure:
+        height = 1.0 + 0.42 * max(1, len(labels))
+        figure = Figure(figsize=(6.4, height))
+        _title(figure, title)
+        ax = figure.add_subplot()
+        totals = [sum(seg[2][i] for seg in segments) for i in range(len(labels))]
+        left = [0.0] * len(labels)
+        positions = list(range(len(labels)))
+        for key, legend, counts in segments:
+            shares = [(c / t * 100) if t else 0.0 for c, t in zip(counts, totals, strict=True)]
+            ax.barh(
+                positions,
+                shares,
+                left=left,
+                color=RESULT_COLOURS.get(key, MUTED),
+                label=legend,
+                height=0.6,
+            )
+            left = [a + b for a, b in zip(left, shares, strict=True)]
+        ax.set_yticks(positions, [_shorten(label) for label in labels])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xticks(range(0, 101, 20), [f"{v}%" for v in range(0, 101, 20)])
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.12 * 3 / height), ncol=5, frameon=False
+        )
+        return figure
+
+    return _cached("bars", output, payload, draw)
+
+
+def _shorten(label: str, width: int = 18) -> str:
+    """Keep long framework names readable: about ``width`` wide characters."""
+    units = 0.0
+    for index, char in enumerate(label):
+        units += 1 if ord(char) > 0x2E80 else 0.55
+        if units > width:
+            return label[:index] + "…"
+    return label
