@@ -1,13 +1,14 @@
 # Two commands on a fresh machine with Python 3.11+:
-#   make run    installs FinRes into .venv and shows an example institution's applicable rules
+#   make run    installs FinRes into .venv, loads the demo institution and serves the web app
 #   make test   installs FinRes with its development tools and runs lint, types and all tests
+#               (on SQLite, and on PostgreSQL when one answers)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 AS_OF ?= $(shell date +%F)
 PROFILE ?= examples/profiles/securities-firm.yaml
 
-.PHONY: run test lint typecheck pytest messages install install-dev clean system-deps
+.PHONY: run applicable test lint typecheck pytest messages install install-dev clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +25,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: $(VENV)/.installed
+	$(BIN)/finres serve --demo --host $(HOST) --port $(PORT)
+
+# The command-line applicability check on an example profile (no web server).
+applicable: $(VENV)/.installed
 	$(BIN)/finres applicable --profile $(PROFILE) --as-of $(AS_OF)
 
 # System packages the tests need (Debian): CJK fonts for reports, Chromium for browser tests,

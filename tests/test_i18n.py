@@ -6,7 +6,6 @@ import gettext
 import io
 
 import pytest
-
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po

@@ -112,3 +112,22 @@ def test_cannot_switch_to_a_foreign_organisation(ciso_client: Client, other_org)
 
     ciso_client.post(reverse("orgs:select"), {"organisation": other_org.pk, "next": "/"})
     assert ciso_client.session.get(SESSION_KEY) != other_org.pk
+
+
+def test_api_token_acts_in_the_callers_organisation(make_user, org, other_org) -> None:
+    from rest_framework.authtoken.models import Token
+
+    user = make_user(Role.CONTROL_OWNER, org, username="api-user")
+    token = Token.objects.create(user=user)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/organisation/current/")
+    assert response.status_code == 200
+    assert response.json()["name"] == org.name
+    # Naming an organisation where the caller has no role changes nothing.
+    response = client.get(
+        "/api/organisation/current/", HTTP_X_FINRES_ORGANISATION=str(other_org.pk)
+    )
+    assert response.json()["name"] == org.name
+    assert (
+        Client(HTTP_AUTHORIZATION="Token nope").get("/api/organisation/current/").status_code == 401
+    )

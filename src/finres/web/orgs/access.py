@@ -51,7 +51,10 @@ def current(request: HttpRequest) -> tuple[Organisation | None, str | None]:
     roles = request_roles(request)
     if not roles:
         return None, None
-    chosen = request.session.get(SESSION_KEY)
+    chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    header = request.headers.get("X-FinRes-Organisation", "")
+    if header.isdigit() and int(header) in roles:  # API callers choose per request
+        chosen = int(header)
     if chosen not in roles:
         chosen = min(roles)  # a stable default: the oldest organisation
     organisation = Organisation.objects.filter(pk=chosen).first()

@@ -166,13 +166,17 @@ MEDIA_ROOT = DATA_DIR / "evidence"
 FINRES_EVIDENCE_MAX_BYTES = int(os.environ.get("FINRES_EVIDENCE_MAX_BYTES", 25 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Limits on assessment workbooks (XLSX) brought in for import.
+FINRES_XLSX_MAX_BYTES = int(os.environ.get("FINRES_XLSX_MAX_BYTES", 10 * 1024 * 1024))
+FINRES_XLSX_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+FINRES_XLSX_MAX_ROWS = int(os.environ.get("FINRES_XLSX_MAX_ROWS", 20_000))
 # Longest risk acceptance (exception), in days from the day it is proposed.
 FINRES_EXCEPTION_MAX_DAYS = int(os.environ.get("FINRES_EXCEPTION_MAX_DAYS", 365))
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "finres.web.authentication.OrganisationTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
