@@ -196,6 +196,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "ResultEnum": "finres.web.assessments.models.Result",
+        "AssessmentStatusEnum": "finres.web.assessments.models.Assessment.Status",
+        "DocumentStatusEnum": "finres.web.reports.models.DocumentStatus",
         "FindingStatusEnum": "finres.web.improvements.models.Finding.Status",
         "ExceptionStatusEnum": "finres.web.improvements.models.RiskException.Status",
     },
