@@ -131,3 +131,11 @@ def test_api_token_acts_in_the_callers_organisation(make_user, org, other_org) -
     assert (
         Client(HTTP_AUTHORIZATION="Token nope").get("/api/organisation/current/").status_code == 401
     )
+
+
+def test_an_english_browser_still_gets_chinese_until_it_chooses(client: Client) -> None:
+    page = client.get(reverse("orgs:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登入" in page.content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("orgs:login"), HTTP_ACCEPT_LANGUAGE="zh-TW")
+    assert "Log in" in page.content.decode()
