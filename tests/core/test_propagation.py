@@ -11,13 +11,13 @@ from finres.core.propagation import (
     MappingEdge,
     Outcome,
     Ref,
-    Relationship,
     compose,
     invert,
     links,
     propose,
     proposed_outcome,
 )
+from finres.core.vocab import Relationship
 
 C, P, N = Outcome.COMPLIANT, Outcome.PARTIAL, Outcome.NON_COMPLIANT
 EQ, SUB, SUP, INT = (

@@ -56,6 +56,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from finres.core.vocab import Relationship
+
 
 class Outcome(StrEnum):
     """The result of one requirement (the same values as the web application's)."""
@@ -65,13 +67,6 @@ class Outcome(StrEnum):
     NON_COMPLIANT = "non_compliant"
     NOT_APPLICABLE = "not_applicable"
     NOT_ASSESSED = "not_assessed"
-
-
-class Relationship(StrEnum):
-    EQUAL = "equal"
-    SUBSET = "subset"
-    SUPERSET = "superset"
-    INTERSECT = "intersect"
 
 
 # Only these outcomes say something about another requirement; higher is better.

@@ -22,11 +22,11 @@ from finres.core.propagation import (
     MappingEdge,
     Outcome,
     Ref,
-    Relationship,
     links,
     most_restrictive,
     propose,
 )
+from finres.core.vocab import Relationship
 from finres.web.assessments.models import (
     Assessment,
     ProposalState,
