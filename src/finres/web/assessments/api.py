@@ -7,13 +7,13 @@ every endpoint; updates of results follow the same rules as the pages (``Require
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -138,7 +138,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     def create(self, validated: dict[str, Any]) -> Assessment:
         request = self.context["request"]
         framework = validated["framework"]
-        as_of = validated.get("as_of") or dt.date.today()
+        as_of = validated.get("as_of") or timezone.localdate()
         name = validated.get("name") or onboarding.default_name(
             framework, validated["period_start"], validated["period_end"]
         )

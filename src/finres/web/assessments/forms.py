@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.forms.models import construct_instance
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from finres.core.i18n import Language
@@ -126,7 +127,7 @@ class AssessmentCreateForm(_ConstraintsInClean):
         self.fields["framework"].label_from_instance = lambda fw: f"{fw.name()} ({fw.code})"
         self.fields["name"].required = False
         self.fields["name"].help_text = _("Left empty: the framework's name and the year.")
-        today = dt.date.today()
+        today = timezone.localdate()
         self.initial.setdefault("as_of", today)
         self.initial.setdefault("period_start", dt.date(today.year, 1, 1))
         self.initial.setdefault("period_end", dt.date(today.year, 12, 31))

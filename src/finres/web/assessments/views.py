@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import CreateView, ListView, UpdateView
@@ -484,7 +485,7 @@ class OnboardingView(AssessmentScoped, View):
     template_name = "assessments/onboarding.html"
 
     def as_of(self) -> dt.date:
-        value, ok = parse_date(self.request.GET.get("as_of"), dt.date.today())
+        value, ok = parse_date(self.request.GET.get("as_of"), timezone.localdate())
         if not ok:
             messages.error(self.request, _("The date is not valid; today is used instead."))
         return value
@@ -569,7 +570,7 @@ class OnboardingSnapshotView(OnboardingView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        as_of, ok = parse_date(request.POST.get("as_of"), dt.date.today())
+        as_of, ok = parse_date(request.POST.get("as_of"), timezone.localdate())
         if not ok:
             messages.error(request, _("The date is not valid."))
             return redirect("assessments:onboarding")
@@ -589,7 +590,7 @@ class OnboardingCreateView(OnboardingView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        as_of, ok = parse_date(request.POST.get("as_of"), dt.date.today())
+        as_of, ok = parse_date(request.POST.get("as_of"), timezone.localdate())
         if not ok:
             messages.error(request, _("The date is not valid."))
             return redirect("assessments:onboarding")
@@ -626,7 +627,7 @@ class AlignView(OnboardingView):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         assessment = self.assessment(pk)
-        as_of, ok = parse_date(request.POST.get("as_of"), dt.date.today())
+        as_of, ok = parse_date(request.POST.get("as_of"), timezone.localdate())
         if not ok:
             messages.error(request, _("The date is not valid."))
             return redirect("assessments:onboarding")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -85,7 +86,7 @@ class OrganisationViewSet(viewsets.GenericViewSet):
         """Same shape as ``finres applicable --format json``."""
         try:
             as_of = dt.date.fromisoformat(
-                request.query_params.get("as_of") or dt.date.today().isoformat()
+                request.query_params.get("as_of") or timezone.localdate().isoformat()
             )
         except ValueError:
             raise ValidationError({"as_of": "expected YYYY-MM-DD"}) from None
