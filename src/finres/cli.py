@@ -387,6 +387,9 @@ def _web() -> Any:
     from finres.web import setup
 
     setup.bootstrap()
+    from django.utils import translation
+
+    translation.activate("en" if _state.language == "en" else "zh-hant")
     return setup
 
 
@@ -455,8 +458,9 @@ def demo(lang: LangOption = None) -> None:
 
 def _print_logins(context: Any) -> None:
     table = Table(title=_("Demo log-ins"), title_justify="left")
-    for title in (_("User name"), _("Password"), _("Role"), _("Organisation")):
-        table.add_column(title)
+    for title in (_("User name"), _("Password"), _("Role")):
+        table.add_column(title, no_wrap=True)
+    table.add_column(_("Organisation"), overflow="fold")
     for row in context.logins:
         table.add_row(*row)
     _out().print(table)

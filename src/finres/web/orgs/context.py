@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from finres.web.orgs import access
 from finres.web.orgs.models import Organisation
-from finres.web.orgs.roles import Action, allows
+from finres.web.orgs.roles import Action, Role, allows
 
 
 def organisation(request: HttpRequest) -> dict[str, Any]:
@@ -20,6 +20,7 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_organisation": current,
         "current_role": role,
+        "current_role_label": Role(role).label if role in Role.values else "",
         "organisation_choices": choices,
         "role_may": {a.value: allows(role, a) for a in Action},
     }

@@ -77,7 +77,7 @@ def load(context: Any) -> None:
 
 def _logins() -> list[tuple[str, str, str, str]]:
     return [
-        (m.user.username, DEMO_PASSWORD, m.role, m.organisation.name)
+        (m.user.username, DEMO_PASSWORD, str(Role(m.role).label), m.organisation.name)
         for m in Membership.objects.select_related("user", "organisation")
         .filter(user__username__startswith="demo-")
         .order_by("user__username")
