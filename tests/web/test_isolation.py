@@ -169,3 +169,28 @@ def test_anonymous_requests_are_refused(world: dict[str, Any]) -> None:
         if response.status_code == 200:
             open_routes.append(url)
     assert open_routes == []
+
+
+# Pages and API routes a board member (reports only) may open.
+BOARD_MAY_OPEN = re.compile(
+    r"^(|reports/.*|group/|api/(dashboard|board-reports|declarations)/.*|"
+    r"accounts/(api-token|second-factor)/|api/)$"
+)
+
+
+def test_a_board_member_sees_reports_only(world: dict[str, Any]) -> None:
+    from django.contrib.auth import get_user_model
+
+    board = get_user_model().objects.get(username="demo-board")
+    client = login(Client(), board)
+    opened = []
+    for template, _name in routes():
+        if PUBLIC_OR_SHARED.match(template):
+            continue
+        candidates = list(world["samples"].values()) if params(template) else [None]
+        for pk in candidates:
+            url = fill(template, pk) if pk is not None else "/" + template.replace("\\", "")
+            response = client.get(url)
+            if response.status_code == 200 and not BOARD_MAY_OPEN.match(url.lstrip("/")):
+                opened.append(url)
+    assert opened == []
