@@ -22,10 +22,10 @@ PUBLISHED = dt.date(2020, 8, 1)
 MEASURES: dict[str, tuple[str, str, str, str, list[str]]] = {
     "1.1(1)": ("m-1.1-1", "s-1.1", "二年", "shall", ["fsc", "financial_institutions"]),
     "1.1(2)": ("m-1.1-2", "s-1.1", "二年", "should", ["financial_institutions"]),
-    "1.1(3)": ("m-1.1-3", "s-1.1", "一年", "shall", []),
+    "1.1(3)": ("m-1.1-3", "s-1.1", "一年", "shall", ["fsc"]),
     "1.2": ("m-1.2", "s-1.2", "持續", "shall", ["fsc"]),
     "2.1(1)": ("m-2.1-1", "s-2.1", "二年", "shall", ["associations"]),
-    "2.1(2)": ("m-2.1-2", "s-2.1", "四年", "shall", []),
+    "2.1(2)": ("m-2.1-2", "s-2.1", "四年", "shall", ["fsc"]),
     "2.2": ("m-2.2", "s-2.2", "二年", "shall", ["associations"]),
     "2.3": ("m-2.3", "s-2.3", "二年", "shall", ["associations"]),
     "3(1)": ("m-3-1", "s-3", "持續", "shall", ["fsc"]),
@@ -33,29 +33,29 @@ MEASURES: dict[str, tuple[str, str, str, str, list[str]]] = {
     "4.1": ("m-4.1", "s-4.1", "持續", "shall", ["fsc"]),
     "4.2": ("m-4.2", "s-4.2", "持續", "shall", ["fsc"]),
     "5.1": ("m-5.1", "s-5.1", "持續", "should", ["financial_institutions"]),
-    "5.2(1)": ("m-5.2-1", "s-5.2", "二年", "shall", []),
+    "5.2(1)": ("m-5.2-1", "s-5.2", "二年", "shall", ["fsc"]),
     "5.2(2)": ("m-5.2-2", "s-5.2", "二年", "should", ["financial_institutions"]),
     "6": ("m-6", "s-6", "持續", "should", ["financial_institutions"]),
-    "7.1(1)": ("m-7.1-1", "s-7.1", "一年", "shall", []),
+    "7.1(1)": ("m-7.1-1", "s-7.1", "一年", "shall", ["fsc"]),
     "7.1(2)": ("m-7.1-2", "s-7.1", "一年", "shall", ["peripheral_units"]),
     "7.1(3)": ("m-7.1-3", "s-7.1", "持續", "should", ["financial_institutions"]),
-    "7.2": ("m-7.2", "s-7.2", "二年", "shall", []),
-    "8.1": ("m-8.1", "s-8.1", "四年", "shall", []),
+    "7.2": ("m-7.2", "s-7.2", "二年", "shall", ["fsc"]),
+    "8.1": ("m-8.1", "s-8.1", "四年", "shall", ["fsc"]),
     "8.2": ("m-8.2", "s-8.2", "持續", "should", ["financial_institutions"]),
     "8.3": ("m-8.3", "s-8.3", "持續", "should", ["financial_institutions"]),
     "9.1": ("m-9.1", "s-9.1", "持續", "shall", ["fsc", "financial_institutions"]),
     "9.2": ("m-9.2", "s-9.2", "二年", "shall", ["fsc"]),
     "9.3": ("m-9.3", "s-9.3", "持續", "shall", ["fsc", "financial_institutions"]),
-    "10.1": ("m-10.1", "s-10.1", "二年", "shall", []),
-    "10.2": ("m-10.2", "s-10.2", "四年", "shall", []),
+    "10.1": ("m-10.1", "s-10.1", "二年", "shall", ["fsc"]),
+    "10.2": ("m-10.2", "s-10.2", "四年", "shall", ["fsc"]),
     "11.1": ("m-11.1", "s-11.1", "二年", "shall", ["f_isac"]),
     "11.2": ("m-11.2", "s-11.2", "持續", "shall", ["f_isac"]),
     "12.1": ("m-12.1", "s-12.1", "持續", "should", ["financial_institutions"]),
     "12.2": ("m-12.2", "s-12.2", "四年", "shall", ["peripheral_units", "associations"]),
-    "12.3": ("m-12.3", "s-12.3", "二年", "shall", []),
+    "12.3": ("m-12.3", "s-12.3", "二年", "shall", ["fsc"]),
     "13.1(1)": ("m-13.1-1", "s-13.1", "二年", "shall", ["fsc"]),
     "13.1(2)": ("m-13.1-2", "s-13.1", "二年", "shall", ["fsc", "financial_institutions"]),
-    "13.2": ("m-13.2", "s-13.2", "三年", "shall", []),
+    "13.2": ("m-13.2", "s-13.2", "三年", "shall", ["fsc"]),
 }
 
 # 執行期程 -> due_by, counted from publication (August 2020); 持續 (ongoing) has no deadline.
@@ -317,3 +317,8 @@ def test_lineage_mappings(lineage, nodes):
         assert nodes[m.source].kind == "measure"
         assert m.target in BLUEPRINT_MEASURES
         assert m.rationale.zh_tw and m.rationale.en
+
+
+def test_every_measure_names_who_carries_it_out(measures):
+    # The plan speaks in the FSC's voice; a measure naming no other unit is the FSC's own.
+    assert [m.ref for m in measures if not m.executing_units] == []
