@@ -419,6 +419,37 @@ def library_sync(lang: LangOption = None) -> None:
     setup(lang)
 
 
+organisation_app = typer.Typer(help="Organisations in the web application.", no_args_is_help=True)
+app.add_typer(organisation_app, name="organisation")
+
+
+@organisation_app.command("add")
+def organisation_add(
+    profile: Annotated[
+        Path,
+        typer.Option("--profile", help="Institution profile (YAML or JSON), as for applicable."),
+    ],
+    parent: Annotated[
+        str | None, typer.Option("--parent", help="Name of its group (financial holding).")
+    ] = None,
+    is_group: Annotated[
+        bool, typer.Option("--group", help="It is a financial holding with subsidiaries.")
+    ] = False,
+    lang: LangOption = None,
+) -> None:
+    """Create (or update) an organisation from its profile file."""
+    _start(lang)
+    institution = load_profile(profile)
+    web = _web()
+    web.migrate()
+    try:
+        organisation, created = web.add_organisation(institution, parent, is_group)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    message = _("Organisation {name} created.") if created else _("Organisation {name} updated.")
+    _out().print(message.format(name=organisation.name))
+
+
 @app.command()
 def createadmin(
     username: Annotated[str, typer.Option("--username", help="User name.")],
@@ -442,7 +473,10 @@ def createadmin(
         raise UserError("; ".join(error.messages)) from None
     except ValueError as error:
         raise UserError(str(error)) from None
-    _out().print(_("Administrator {username} {done}.").format(username=username, done=done))
+    message = _("Administrator {username} created.") if done == "created" else _(
+        "Administrator {username} updated (new password)."
+    )
+    _out().print(message.format(username=username))
 
 
 @app.command()

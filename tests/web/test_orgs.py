@@ -139,3 +139,45 @@ def test_an_english_browser_still_gets_chinese_until_it_chooses(client: Client) 
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("orgs:login"), HTTP_ACCEPT_LANGUAGE="zh-TW")
     assert "Log in" in page.content.decode()
+
+
+def test_a_fresh_site_gets_its_organisation_and_administrator_from_the_cli(
+    capsys, monkeypatch
+) -> None:
+    from finres.cli import main
+    from finres.web.orgs.models import Organisation
+
+    from ..conftest import REPO
+
+    monkeypatch.setenv("FINRES_ADMIN_PASSWORD", "a-long-and-unusual-passphrase")
+    main(
+        [
+            "organisation",
+            "add",
+            "--profile",
+            str(REPO / "examples" / "profiles" / "securities-firm.yaml"),
+            "--lang",
+            "en",
+        ]
+    )
+    organisation = Organisation.objects.get(name="範例綜合證券股份有限公司")
+    assert organisation.paid_in_capital == 15_000_000_000
+    assert "generative_ai" in organisation.uses
+    main(["createadmin", "--username", "first-admin", "--organisation", organisation.name])
+    membership = Membership.objects.get(user__username="first-admin")
+    assert membership.role == Role.ADMINISTRATOR and membership.organisation == organisation
+    out = capsys.readouterr().out
+    assert "created" in out
+    with pytest.raises(SystemExit) as failed:
+        main(
+            [
+                "organisation",
+                "add",
+                "--profile",
+                str(REPO / "examples" / "profiles" / "bank.yaml"),
+                "--parent",
+                "Nowhere",
+            ]
+        )
+    assert failed.value.code == 1
+    assert not Organisation.objects.filter(name="範例商業銀行").exists()

@@ -68,6 +68,34 @@ def create_admin(username: str, password: str, email: str, organisation: str | N
     return "created" if created else "updated"
 
 
+def add_organisation(profile: Any, parent: str | None, is_group: bool) -> tuple[Any, bool]:
+    """Create the organisation a profile describes, or update the one with its name."""
+    from django.db import transaction
+
+    from finres.web.audit.context import Actor, acting_as
+    from finres.web.orgs.models import Organisation
+
+    with acting_as(Actor(None, "finres organisation add")), transaction.atomic():
+        group = None
+        if parent:
+            group = Organisation.objects.filter(name=parent).first()
+            if group is None:
+                raise ValueError(f"no organisation named {parent!r}")
+        values = {
+            "industry": profile.industry.value,
+            "paid_in_capital": profile.paid_in_capital,
+            "internet_order": profile.internet_order,
+            "uses": sorted(u.value for u in profile.uses),
+            "parent": group,
+            "is_group": is_group,
+        }
+        organisation, created = Organisation.objects.update_or_create(
+            name=profile.name, defaults=values
+        )
+        organisation.full_clean()
+        return organisation, created
+
+
 @dataclass
 class DemoContext:
     """What the demo loaders share: organisations and users by key, and login notes."""
