@@ -473,8 +473,10 @@ def createadmin(
         raise UserError("; ".join(error.messages)) from None
     except ValueError as error:
         raise UserError(str(error)) from None
-    message = _("Administrator {username} created.") if done == "created" else _(
-        "Administrator {username} updated (new password)."
+    message = (
+        _("Administrator {username} created.")
+        if done == "created"
+        else _("Administrator {username} updated (new password).")
     )
     _out().print(message.format(username=username))
 
