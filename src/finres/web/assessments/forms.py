@@ -19,7 +19,8 @@ from finres.web.assessments.models import (
     maturity_scale,
 )
 from finres.web.assessments.people import eligible_owners
-from finres.web.frameworks.models import Framework, current_language
+from finres.web.frameworks.models import Framework
+from finres.web.language import current_language
 from finres.web.orgs.models import Organisation
 
 
@@ -32,7 +33,7 @@ class DateInput(forms.DateInput):
 
 def maturity_choices(framework: Framework) -> list[tuple[Any, str]]:
     scale = maturity_scale(framework)
-    language: Language = "en" if current_language() == "en" else "zh-TW"
+    language: Language = current_language()
     return [("", "—"), *[(value, scale.label(value, language)) for value in scale.values]]
 
 

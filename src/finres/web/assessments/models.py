@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from finres.core.maturity import Scale, scale_from_library
+from finres.core.propagation import Outcome
 from finres.web.audit.models import Audited
 from finres.web.frameworks.models import Framework, Requirement
 from finres.web.orgs.models import Organisation
@@ -29,11 +30,13 @@ def maturity_levels(framework: Framework) -> tuple[int, ...]:
 
 
 class Result(models.TextChoices):
-    COMPLIANT = "compliant", _("Compliant")
-    PARTIAL = "partially_compliant", _("Partially compliant")
-    NON_COMPLIANT = "non_compliant", _("Non-compliant")
-    NOT_APPLICABLE = "not_applicable", _("Not applicable")
-    NOT_ASSESSED = "not_assessed", _("Not assessed")
+    """The result values are the core's (``finres.core.propagation.Outcome``), with labels."""
+
+    COMPLIANT = Outcome.COMPLIANT.value, _("Compliant")
+    PARTIAL = Outcome.PARTIAL.value, _("Partially compliant")
+    NON_COMPLIANT = Outcome.NON_COMPLIANT.value, _("Non-compliant")
+    NOT_APPLICABLE = Outcome.NOT_APPLICABLE.value, _("Not applicable")
+    NOT_ASSESSED = Outcome.NOT_ASSESSED.value, _("Not assessed")
 
 
 class Assessment(Audited, models.Model):

@@ -42,7 +42,8 @@ from finres.web.assessments.models import (
 from finres.web.assessments.people import eligible_owners
 from finres.web.assessments.stats import result_counts
 from finres.web.audit.models import AuditEvent
-from finres.web.frameworks.models import Framework, current_language
+from finres.web.frameworks.models import Framework
+from finres.web.language import current_language
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
 

@@ -40,8 +40,9 @@ from finres.web.assessments.people import eligible_owners
 from finres.web.audit import log
 from finres.web.evidence import files
 from finres.web.evidence.models import EvidenceLink
-from finres.web.frameworks.models import Framework, Requirement, current_language
+from finres.web.frameworks.models import Framework, Requirement
 from finres.web.improvements.models import Finding
+from finres.web.language import current_language
 from finres.web.orgs.models import Organisation
 
 FORMAT = "finres-assessment"

@@ -10,12 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-def current_language() -> str:
-    return "en" if (get_language() or "").startswith("en") else "zh-TW"
+from finres.web.language import current_language
 
 
 class Framework(models.Model):

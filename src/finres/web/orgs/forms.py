@@ -9,14 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from finres.core.i18n import label
 from finres.core.vocab import Industry, Use
+from finres.web.language import current_language
 from finres.web.orgs.models import Membership, Organisation
 from finres.web.orgs.roles import Role
-
-
-def _language() -> Any:
-    from django.utils.translation import get_language
-
-    return "en" if (get_language() or "").startswith("en") else "zh-TW"
 
 
 class ProfileForm(forms.ModelForm):
@@ -32,7 +27,7 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        language = _language()
+        language = current_language()
         self.fields["industry"].choices = [(i.value, label(i, language)) for i in Industry]
         self.fields["uses"].choices = [(u.value, label(u, language)) for u in Use]
         self.fields["paid_in_capital"].min_value = 0

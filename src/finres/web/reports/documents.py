@@ -29,9 +29,10 @@ from docx.shared import Mm, Pt, RGBColor
 from finres.core.i18n import Language
 from finres.web.assessments.models import Result
 from finres.web.improvements.models import Finding
+from finres.web.language import current_language
 from finres.web.reports import charts, content
 from finres.web.reports.content import localise
-from finres.web.reports.metrics import RESULT_ORDER, language
+from finres.web.reports.metrics import RESULT_ORDER
 from finres.web.reports.models import BoardReport, Declaration
 
 PDF_CSS = Path(__file__).resolve().parent / "pdf" / "report.css"
@@ -95,7 +96,7 @@ def money(value: int | None) -> str:
 
 def presentation(data: dict[str, Any], lang: Language | None = None) -> dict[str, Any]:
     """The data in one language, with display labels and formatted numbers for templates."""
-    lang = lang or language()
+    lang = lang or current_language()
     shown = localise(data, lang)
     result_labels = dict(Result.choices)
     severity_labels = dict(Finding.Severity.choices)

@@ -26,18 +26,13 @@ from finres.core.i18n import Language
 from finres.core.library import Library, load_library
 from finres.web.assessments.models import Assessment, MaturityTarget, RequirementResult, Result
 from finres.web.frameworks.models import Mapping as RequirementMapping
-from finres.web.frameworks.models import current_language
+from finres.web.language import current_language
 from finres.web.orgs.models import Organisation
 
 TREND_YEARS = 5
 # compliant, partially compliant, non-compliant, not applicable, not assessed
 RESULT_ORDER: tuple[str, ...] = tuple(str(value) for value in Result.values)
 COMPLIANT, PARTIAL, NON_COMPLIANT, NOT_APPLICABLE, NOT_ASSESSED = RESULT_ORDER
-
-
-def language() -> Language:
-    """The request's language as the core names it."""
-    return "en" if current_language() == "en" else "zh-TW"
 
 
 @functools.cache
@@ -88,7 +83,7 @@ class AssessmentInfo:
         return self.period_end.year
 
     def framework_name(self, lang: Language | None = None) -> str:
-        lang = lang or language()
+        lang = lang or current_language()
         return (self.framework_en if lang == "en" else self.framework_zh) or self.framework_zh
 
 
@@ -200,7 +195,7 @@ class OrganisationMetrics:
         return self.csf.get(self.previous_year)
 
     def functions(self, lang: Language | None = None) -> list[FunctionScore]:
-        lang = lang or language()
+        lang = lang or current_language()
         current, previous = self.current_csf, self.previous_csf
         return [
             FunctionScore(
@@ -450,7 +445,7 @@ def upcoming_requirements(
 ) -> tuple[list[Upcoming], int]:
     """Applicable requirements not yet in force on ``as_of``, soonest first (and how many)."""
     library = load_library()
-    lang = language()
+    lang = current_language()
     result = applicable(library, organisation.profile(), as_of)
     upcoming = sorted(
         result.upcoming, key=lambda item: (item.effective_from or dt.date.max, item.node.id)

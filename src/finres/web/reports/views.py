@@ -18,6 +18,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from finres.web.evidence.models import Evidence
 from finres.web.improvements import queries as improvement_queries
+from finres.web.language import current_language
 from finres.web.orgs import access
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action, allows
@@ -128,7 +129,7 @@ class GroupView(ReportsMixin, TemplateView):
             if allows(roles.get(sub.pk), Action.REPORTS)
         ]
         found = metrics.collect(members, _year_param(self.request))
-        lang = metrics.language()
+        lang = current_language()
         rows = []
         for organisation in members:
             each = found[organisation.pk]
@@ -331,7 +332,7 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 def _suffix() -> str:
-    return "en" if metrics.language() == "en" else "zh-TW"
+    return current_language()
 
 
 class BoardReportPdfView(BoardReportMixin, DetailView):

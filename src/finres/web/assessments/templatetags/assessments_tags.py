@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finres.core.i18n import label
 from finres.web.assessments.models import Result
-from finres.web.frameworks.models import current_language
+from finres.web.language import current_language
 
 register = template.Library()
 
@@ -62,7 +62,7 @@ def localized(text: Any) -> str:
     """A library text (zh-TW and English) in the current language."""
     if text is None:
         return ""
-    return str(text.best("en" if current_language() == "en" else "zh-TW"))
+    return str(text.best(current_language()))
 
 
 @register.filter
@@ -70,7 +70,7 @@ def vocabulary(value: Any) -> str:
     """A library vocabulary value (obligation, scope …) as its label in the current language."""
     if value in (None, ""):
         return ""
-    return label(value, "en" if current_language() == "en" else "zh-TW")
+    return label(value, current_language())
 
 
 @register.filter
