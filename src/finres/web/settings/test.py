@@ -1,5 +1,7 @@
 """Settings for the test suite: fast hashing, in-memory uploads folder per run."""
 
+import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -22,3 +24,11 @@ AXES_ENABLED = True
 STATIC_ROOT = _TMP / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_AUTOREFRESH = True  # serve from the finders: the tests run without collectstatic
+
+# Each run gets its own test database, so that two runs against one PostgreSQL server (two
+# developers, CI beside a developer) never drop each other's database.
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": f"test_finres_{os.getpid()}_{secrets.token_hex(3)}",
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {}  # noqa: F405  (in memory, private to the process)
