@@ -52,6 +52,17 @@ def log_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> bool:
     page.get_by_role("button", name=t("Log in")).click()
     page.wait_for_url(AFTER_PASSWORD_URL)
     enrolled = "/accounts/second-factor/" in page.url
+    if enrolled and page.locator("[data-otp-uri]").count() == 0:
+        # An administrator gives the person a one-time enrolment code first.
+        from django.contrib.auth import get_user_model
+
+        from finres.web.orgs.credentials import issue_enrolment_code
+
+        user = get_user_model().objects.get(username=username)
+        page.get_by_label(t("Enrolment code from your administrator")).fill(
+            issue_enrolment_code(user, "demo-admin")
+        )
+        page.get_by_role("button", name=t("Confirm")).click()
     if enrolled:
         uri = page.locator("[data-otp-uri]").text_content() or ""
         assert uri.startswith("otpauth://totp/"), uri

@@ -174,7 +174,7 @@ def test_anonymous_requests_are_refused(world: dict[str, Any]) -> None:
 # Pages and API routes a board member (reports only) may open.
 BOARD_MAY_OPEN = re.compile(
     r"^(|reports/.*|group/|api/(dashboard|board-reports|declarations)/.*|"
-    r"accounts/(api-token|second-factor)/|api/)$"
+    r"accounts/(api-token|second-factor|password)/|api/)$"
 )
 
 

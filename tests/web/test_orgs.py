@@ -49,6 +49,15 @@ def test_ciso_must_enrol_and_use_a_second_factor(client: Client, make_user, org)
     # Logged in, but any page of the organisation sends them to the second factor.
     page = client.get(reverse("orgs:profile"))
     assert page.status_code == 302 and page.url == reverse("orgs:second_factor")
+    # Registering a device needs an administrator's one-time enrolment code first.
+    ask = client.get(reverse("orgs:second_factor"))
+    assert "<svg" not in ask.content.decode() and 'name="code"' in ask.content.decode()
+    assert not TOTPDevice.objects.filter(user__username="ciso").exists()
+    from finres.web.orgs.credentials import issue_enrolment_code
+
+    code = issue_enrolment_code(Membership.objects.get(user__username="ciso").user, "admin")
+    assert client.post(reverse("orgs:second_factor"), {"code": "AAAAAA"}).status_code == 200
+    client.post(reverse("orgs:second_factor"), {"code": code.lower()})
     enrol = client.get(reverse("orgs:second_factor"))
     assert "<svg" in enrol.content.decode()
     device = TOTPDevice.objects.get(user__username="ciso", confirmed=False)
@@ -115,11 +124,11 @@ def test_cannot_switch_to_a_foreign_organisation(ciso_client: Client, other_org)
 
 
 def test_api_token_acts_in_the_callers_organisation(make_user, org, other_org) -> None:
-    from rest_framework.authtoken.models import Token
+    from finres.web.orgs.credentials import issue_token
 
     user = make_user(Role.CONTROL_OWNER, org, username="api-user")
-    token = Token.objects.create(user=user)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = issue_token(user, "test", "write", 30)
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/organisation/current/")
     assert response.status_code == 200
     assert response.json()["name"] == org.name

@@ -75,11 +75,38 @@ def scoped(
     return queryset.filter(**{path: organisation})
 
 
+def second_factor_expected(user: Any, roles: dict[int, str] | None = None) -> bool:
+    """Whether ``user`` must confirm a second factor before doing anything at all.
+
+    It is a property of the person, not of the organisation they happen to have chosen: a CISO
+    of one organisation who is a control owner in another must not reach the second with the
+    password alone, and whoever has registered a device uses it.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    held = roles if roles is not None else roles_of(user)
+    if any(role in SECOND_FACTOR_REQUIRED for role in held.values()):
+        return True
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def authentication_complete(request: HttpRequest) -> bool:
+    """Password and, where expected, a verified second factor in this session."""
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if hasattr(user, "is_verified") and user.is_verified():
+        return True
+    return not second_factor_expected(user, request_roles(request))
+
+
 def needs_second_factor(request: HttpRequest, role: str | None) -> bool:
     user = request.user
-    return role in SECOND_FACTOR_REQUIRED and not (
-        hasattr(user, "is_verified") and user.is_verified()
-    )
+    if hasattr(user, "is_verified") and user.is_verified():
+        return False
+    return role in SECOND_FACTOR_REQUIRED or second_factor_expected(user, request_roles(request))
 
 
 class OrganisationMixin(AccessMixin):

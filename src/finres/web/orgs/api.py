@@ -4,7 +4,8 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -17,9 +18,10 @@ from finres.core.library import load_library
 from finres.web.api import RolePermission, router
 from finres.web.orgs.models import Organisation
 from finres.web.orgs.roles import Action
+from finres.web.strict import StrictFieldsMixin, StrictViewSetMixin
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = [
@@ -53,10 +55,18 @@ class OrganisationSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class OrganisationViewSet(viewsets.GenericViewSet):
+APPLICABILITY = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="The same JSON as `finres applicable --format json` "
+    "(finres.core.applicability.applicability_data).",
+)
+
+
+class OrganisationViewSet(StrictViewSetMixin, viewsets.GenericViewSet):
     """The caller's current organisation: its profile and what applies to it."""
 
     serializer_class = OrganisationSerializer
+    query_parameters = {"applicable": frozenset({"as_of", "lang"})}
     permission_classes = [RolePermission]
     read_action = Action.VIEW
     write_action = Action.MANAGE
@@ -79,7 +89,8 @@ class OrganisationViewSet(viewsets.GenericViewSet):
         parameters=[
             OpenApiParameter("as_of", str, description="YYYY-MM-DD"),
             OpenApiParameter("lang", str, enum=["zh-TW", "en"]),
-        ]
+        ],
+        responses=APPLICABILITY,
     )
     @action(detail=False, methods=["get"])
     def applicable(self, request: Request) -> Response:
@@ -90,7 +101,10 @@ class OrganisationViewSet(viewsets.GenericViewSet):
             )
         except ValueError:
             raise ValidationError({"as_of": "expected YYYY-MM-DD"}) from None
-        language: Language = "en" if request.query_params.get("lang") == "en" else "zh-TW"
+        lang = request.query_params.get("lang") or "zh-TW"
+        if lang not in ("zh-TW", "en"):
+            raise ValidationError({"lang": "expected zh-TW or en"})
+        language: Language = "en" if lang == "en" else "zh-TW"
         result = applicable(load_library(), request.organisation.profile(), as_of)
         return Response(applicability_data(result, language))
 

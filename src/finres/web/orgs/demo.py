@@ -72,13 +72,41 @@ def load(context: Any) -> None:
         )
         Membership.objects.create(user=user, organisation=organisation, role=role)
         context.users[username] = user
+    # An integration's read-only token and an invitation not yet accepted, as a site has them.
+    from finres.web.orgs.credentials import issue_invitation, issue_token
+
+    issue_token(
+        context.users["demo-auditor"], "內部稽核報表匯出", "read", 90, organisation=securities
+    )
+    issue_invitation(securities, Role.CONTROL_OWNER, "資訊處 王小明", "demo-admin")
     context.logins = _logins()
 
 
-def _logins() -> list[tuple[str, str, str, str]]:
-    return [
-        (m.user.username, DEMO_PASSWORD, str(Role(m.role).label), m.organisation.name)
-        for m in Membership.objects.select_related("user", "organisation")
+def _logins() -> list[tuple[str, str, str, str, str]]:
+    """(user, password, role, organisation, enrolment code) for each demo person.
+
+    Privileged people without a second factor get a fresh one-time enrolment code each time the
+    demo's log-ins are printed: registering an authenticator needs an administrator's code.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from finres.web.orgs.credentials import issue_enrolment_code
+    from finres.web.orgs.roles import SECOND_FACTOR_REQUIRED
+
+    rows = []
+    members = (
+        Membership.objects.select_related("user", "organisation")
         .filter(user__username__startswith="demo-")
         .order_by("user__username")
-    ]
+    )
+    for m in members:
+        code = ""
+        if (
+            m.role in SECOND_FACTOR_REQUIRED
+            and not TOTPDevice.objects.filter(user=m.user, confirmed=True).exists()
+        ):
+            code = issue_enrolment_code(m.user, "finres demo", organisation=m.organisation)
+        rows.append(
+            (m.user.username, DEMO_PASSWORD, str(Role(m.role).label), m.organisation.name, code)
+        )
+    return rows

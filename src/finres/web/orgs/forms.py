@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from finres.core.i18n import label
 from finres.core.vocab import Industry, Use
 from finres.web.language import current_language
-from finres.web.orgs.models import Membership, Organisation
+from finres.web.orgs.credentials import MAX_TOKEN_DAYS
+from finres.web.orgs.models import ApiToken, Organisation
 from finres.web.orgs.roles import Role
 
 
@@ -42,37 +43,60 @@ class OtpTokenForm(forms.Form):
     )
 
 
-class MemberForm(forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    password = forms.CharField(
-        label=_("Initial password"),
-        widget=forms.PasswordInput,
-        required=False,
-        help_text=_("Needed only for a new user."),
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class InvitationForm(forms.Form):
+    note = forms.CharField(
+        label=_("For"), max_length=200, help_text=_("The person's name, to recognise the link.")
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.organisation = organisation
+
+class SignUpForm(forms.Form):
+    """A new account through an invitation link."""
+
+    username = forms.RegexField(
+        label=_("User name"), max_length=150, regex=r"^[\w.@+-]+$", strip=True
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         user_model = get_user_model()
         username = data.get("username")
-        exists = user_model.objects.filter(username=username).exists()
-        if not exists:
-            password = data.get("password")
-            if not password:
-                self.add_error("password", _("A new user needs an initial password."))
-            else:
-                try:
-                    validate_password(password, user_model(username=username))
-                except forms.ValidationError as error:
-                    self.add_error("password", error)
-        elif Membership.objects.filter(
-            user__username=username, organisation=self.organisation
-        ).exists():
-            self.add_error("username", _("This person is already a member."))
+        if username and user_model.objects.filter(username__iexact=username).exists():
+            self.add_error(
+                "username",
+                _("This user name is taken. If it is yours, log in first, then open the link."),
+            )
+        password = data.get("password1")
+        if password and password != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        elif password:
+            try:
+                validate_password(password, user_model(username=username or ""))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
         return data
+
+
+class EnrolmentCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Enrolment code from your administrator"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What it is for, e.g. the SIEM export.")
+    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=ApiToken.Scope.choices)
+    days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=MAX_TOKEN_DAYS, initial=90
+    )

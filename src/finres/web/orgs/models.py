@@ -102,3 +102,120 @@ class Membership(Audited, models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """A named API credential of one person: read-only or read-write, expiring, revocable.
+
+    Creation, revocation and use are security events in the audit trail (not row changes).
+    Only a SHA-256 of the key is stored (the key is shown once, when it is created); the key
+    is high-entropy, so a plain hash is enough to make a stolen database useless for the API.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("read only")
+        WRITE = "write", _("read and write")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The organisation it was created in (for the audit trail)."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("key begins with"), max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices)
+    second_factor = models.BooleanField(
+        _("created after the second factor"), default=False, editable=False
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    expires = models.DateTimeField(_("expires"))
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_active(self, now: Any) -> bool:
+        return self.revoked is None and self.expires > now
+
+
+class EnrolmentCode(Audited, models.Model):
+    """An administrator's one-time permission for a person to register a second factor.
+
+    Without it, whoever first learns a privileged person's password could register their own
+    authenticator silently. Stored as a SHA-256; shown once to the administrator who issued it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_codes"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.CharField(_("issued by"), max_length=150)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    expires = models.DateTimeField(_("expires"))
+    used = models.DateTimeField(_("used"), null=True, blank=True)
+
+    audit_exclude = ("code_hash",)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("second-factor enrolment code")
+        verbose_name_plural = _("second-factor enrolment codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created:%Y-%m-%d})"
+
+    def audit_organisation_id(self) -> int | None:
+        return self.organisation_id
+
+
+class Invitation(Audited, models.Model):
+    """An administrator's invitation to join an organisation in a role.
+
+    Adding a member goes through an invitation so that the page never reveals which user names
+    exist on the platform, and nobody is attached to an organisation without accepting.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    note = models.CharField(_("for"), max_length=200, help_text=_("Whom it is for (a name)."))
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.CharField(_("invited by"), max_length=150)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    expires = models.DateTimeField(_("expires"))
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accepted = models.DateTimeField(_("accepted"), null=True, blank=True)
+
+    audit_exclude = ("token_hash",)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.note} → {self.organisation} ({self.role})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finres.web.orgs import views
+from finres.web.orgs import people, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -9,7 +9,19 @@ urlpatterns = [
     path("second-factor/", views.SecondFactorView.as_view(), name="second_factor"),
     path("organisation/select/", views.SelectOrganisationView.as_view(), name="select"),
     path("organisation/profile/", views.ProfileView.as_view(), name="profile"),
-    path("organisation/members/", views.MemberListView.as_view(), name="members"),
-    path("organisation/members/add/", views.MemberAddView.as_view(), name="member_add"),
+    path("organisation/members/", people.MemberListView.as_view(), name="members"),
+    path(
+        "organisation/members/<int:pk>/action/",
+        people.MemberActionView.as_view(),
+        name="member_action",
+    ),
+    path("organisation/invitations/", people.InvitationCreateView.as_view(), name="invite"),
+    path(
+        "organisation/invitations/<int:pk>/withdraw/",
+        people.InvitationRevokeView.as_view(),
+        name="invitation_withdraw",
+    ),
+    path("invitation/<str:token>/", people.InvitationView.as_view(), name="invitation"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("api-token/", views.ApiTokenView.as_view(), name="api_token"),
 ]
