@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -779,3 +780,28 @@ def test_minimal_pdf_is_a_pdf() -> None:
 
     reader = PdfReader(io.BytesIO(data))
     assert "Hello (world)" in reader.pages[0].extract_text()
+
+
+def test_nobody_reviews_the_evidence_they_uploaded(client_for: Any, org: Any) -> None:
+    """Segregation of duties, as for exceptions: pages, API, service and database alike."""
+    from django.db import IntegrityError, transaction
+
+    ciso_client = client_for(Role.CISO, org)
+    ciso = get_user_model().objects.get(username=f"ciso-{org.pk}")
+    evidence = make_file_evidence(org)
+    Evidence.objects.filter(pk=evidence.pk).update(uploaded_by=ciso)
+    evidence.refresh_from_db()
+    page = ciso_client.post(
+        reverse("evidence:review", args=[evidence.pk]), {"decision": "approved"}, follow=True
+    )
+    assert "another person must review" in page.content.decode()
+    api = ciso_client.post(
+        f"/api/evidence/{evidence.pk}/review/",
+        {"decision": "approved", "comment": ""},
+        content_type="application/json",
+    )
+    assert api.status_code == 403
+    evidence.refresh_from_db()
+    assert evidence.review_state == "pending" and evidence.reviewer is None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Evidence.objects.filter(pk=evidence.pk).update(reviewer=ciso, review_state="approved")

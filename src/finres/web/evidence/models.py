@@ -84,6 +84,11 @@ class Evidence(Audited, models.Model):
                 name="evidence_expiry_after_effective",
                 violation_error_message=_("The expiry date cannot be before the effective date."),
             ),
+            # segregation of duties: nobody reviews the evidence they uploaded
+            models.CheckConstraint(
+                condition=~models.Q(reviewer=models.F("uploaded_by")),
+                name="evidence_reviewer_is_not_uploader",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -251,6 +251,10 @@ def review(evidence: Evidence, user: Any, decision: str, comment: str = "") -> E
         raise ValidationError(_("Choose approve or reject."), code="decision")
     if decision == REJECTED and not comment.strip():
         raise ValidationError({"comment": _("Say why the evidence is rejected.")}, code="comment")
+    if user is not None and evidence.uploaded_by_id == getattr(user, "pk", None):
+        raise ValidationError(
+            _("You uploaded this evidence: another person must review it."), code="own_evidence"
+        )
     evidence.review_state = decision
     evidence.reviewer = user
     evidence.reviewed_at = timezone.now()
