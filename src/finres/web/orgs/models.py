@@ -219,3 +219,28 @@ class Invitation(Audited, models.Model):
 
     def __str__(self) -> str:
         return f"{self.note} → {self.organisation} ({self.role})"
+
+
+class ExternalIdentity(models.Model):
+    """A person's account at the institution's identity provider (single sign-on).
+
+    People are matched by the provider's stable subject, never by e-mail or user name, so that
+    nobody can take over a local account by choosing its name at the provider.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities"
+    )
+    issuer = models.CharField(_("identity provider"), max_length=300)
+    subject = models.CharField(_("subject"), max_length=255)
+    last_login = models.DateTimeField(_("last single sign-on"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="external_identity_unique")
+        ]
+        verbose_name = _("external identity")
+        verbose_name_plural = _("external identities")
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"
