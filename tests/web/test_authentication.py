@@ -386,3 +386,24 @@ def test_no_secret_key_is_tracked_in_the_repository() -> None:
         ["git", "ls-files", "var"], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout
     assert tracked.strip() == ""
+
+
+def test_an_administrator_issues_a_one_time_password_link(client: Client, make_user, org) -> None:
+    login(client, make_user(Role.ADMINISTRATOR, org, username="admin"))
+    forgot = make_user(Role.CONTROL_OWNER, org, username="forgetful")
+    member = Membership.objects.get(user=forgot)
+    client.post(reverse("orgs:member_action", args=[member.pk]), {"do": "password_link"})
+    page = client.get(reverse("orgs:members")).content.decode()
+    link = page.split("data-secret>")[1].split("<")[0].split("testserver", 1)[1]
+    person = Client()
+    form = person.get(link, follow=True)
+    assert form.status_code == 200 and 'name="new_password1"' in form.content.decode()
+    new = "a-fresh-long-passphrase-9"
+    done = person.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert done.status_code == 302 and done.url == reverse("orgs:login")
+    forgot.refresh_from_db()
+    assert forgot.check_password(new)
+    # Used once: the link no longer works.
+    again = Client().get(link, follow=True).content.decode()
+    assert 'name="new_password1"' not in again
+    assert AuditEvent.objects.filter(action="password_reset_issued").exists()

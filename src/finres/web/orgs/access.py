@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 
 from finres.web.orgs.models import Membership, Organisation
 from finres.web.orgs.roles import SECOND_FACTOR_REQUIRED, Action, allows
+from finres.web.orgs.sso import completed_by_provider
 
 SESSION_KEY = "finres_organisation"
 
@@ -99,12 +100,14 @@ def authentication_complete(request: HttpRequest) -> bool:
         return False
     if hasattr(user, "is_verified") and user.is_verified():
         return True
+    if completed_by_provider(request):
+        return True
     return not second_factor_expected(user, request_roles(request))
 
 
 def needs_second_factor(request: HttpRequest, role: str | None) -> bool:
     user = request.user
-    if hasattr(user, "is_verified") and user.is_verified():
+    if (hasattr(user, "is_verified") and user.is_verified()) or completed_by_provider(request):
         return False
     return role in SECOND_FACTOR_REQUIRED or second_factor_expected(user, request_roles(request))
 

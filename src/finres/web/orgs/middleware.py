@@ -38,6 +38,9 @@ HALF_AUTHENTICATED_VIEWS = frozenset(
         "orgs:logout",
         "orgs:second_factor",
         "orgs:invitation",
+        "orgs:password_reset_confirm",
+        "orgs:sso_start",
+        "orgs:sso_callback",
         "set_language",
     }
 )

@@ -13,11 +13,14 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
@@ -96,6 +99,7 @@ class MemberActionView(access.OrganisationMixin, View):
             "unlock": self._unlock,
             "reset_second_factor": self._reset_second_factor,
             "enrolment_code": self._enrolment_code,
+            "password_link": self._password_link,
         }.get(what)
         if handler is None:
             messages.error(request, _("Unknown action."))
@@ -151,6 +155,24 @@ class MemberActionView(access.OrganisationMixin, View):
             "kind": "enrolment_code",
             "who": member.user.username,
             "value": code,
+        }
+
+    def _password_link(self, request: HttpRequest, member: Membership) -> None:
+        """A one-time link to set a new password (Django's reset token: it stops working once
+        the password changes or the person logs in, and after PASSWORD_RESET_TIMEOUT)."""
+        user = member.user
+        path = reverse(
+            "orgs:password_reset_confirm",
+            args=[
+                urlsafe_base64_encode(force_bytes(user.pk)),
+                default_token_generator.make_token(user),
+            ],
+        )
+        record_security_event(actions.PASSWORD_RESET_ISSUED, target=member)
+        request.session["finres_issued"] = {
+            "kind": "password_link",
+            "who": user.username,
+            "value": request.build_absolute_uri(path),
         }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finres.web.orgs import people, views
+from finres.web.orgs import people, sso, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -23,5 +23,12 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", people.InvitationView.as_view(), name="invitation"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("sso/start/", sso.SSOStartView.as_view(), name="sso_start"),
+    path("sso/callback/", sso.SSOCallbackView.as_view(), name="sso_callback"),
     path("api-token/", views.ApiTokenView.as_view(), name="api_token"),
 ]

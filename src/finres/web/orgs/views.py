@@ -35,6 +35,13 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from finres.web.orgs.sso import sso_settings
+
+        context = super().get_context_data(**kwargs)
+        context["sso_name"] = (sso_settings() or {}).get("name", "")
+        return context
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         throttle = LoginThrottle()
         if not throttle.allow_request(request, self):
@@ -47,6 +54,17 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password through a one-time link an administrator issued (Members page)."""
+
+    template_name = "registration/password_reset_confirm.html"
+    post_reset_login = False
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, _("Your password was set. Log in with it."))
+        return reverse("orgs:login")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
