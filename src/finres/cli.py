@@ -537,24 +537,108 @@ def serve(
     waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
 
 
+def _read_anchor(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UserError(f"{path}: {error.strerror or error}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise UserError(_("{path}: not an audit anchor (JSON)").format(path=path)) from None
+
+
+def _break_text(item: Any) -> str:
+    """One break of the audit chain in the output language."""
+    messages = {
+        "order": _("an event is missing or out of order before this one"),
+        "previous": _("does not follow the previous event"),
+        "content": _("content does not match its hash (altered, or written with another key)"),
+        "no_key": _("keyed events, but the audit key is not available"),
+        "scheme": _("unknown hash scheme"),
+        "downgrade": _("unkeyed event after keyed events"),
+        "unsealed": _("unkeyed events not sealed by a keyed one"),
+        "head": _("the chain does not end at the stored head: newest events removed"),
+        "shorter": _("the chain is shorter than the anchored head: newest events removed"),
+        "rewritten": _("the anchored event was rewritten"),
+    }
+    return f"#{item.sequence}: {messages.get(item.code, item.reason)}"
+
+
+def _no_audit_key() -> UserError:
+    return UserError(
+        _("no audit key: set FINRES_AUDIT_KEY or keep the key in the data folder's audit_key file")
+    )
+
+
 @audit_app.command("verify")
-def audit_verify(lang: LangOption = None) -> None:
+def audit_verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option("--anchor", help="Also check a head kept aside with `finres audit anchor`."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
     """Check that no audit event was altered, removed, inserted or reordered."""
     _start(lang)
+    anchored = _read_anchor(anchor) if anchor is not None else None
     _web()
-    from finres.web.audit.chain import verify
-    from finres.web.audit.models import AuditEvent
+    from finres.web.audit.chain import AnchorError
+    from finres.web.audit.keys import AuditKeyError
+    from finres.web.audit.verification import anchor_check, verify_trail
 
-    events = AuditEvent.objects.order_by("sequence")
-    count = events.count()
-    breaks = verify(event.as_chain_entry() for event in events.iterator())
-    if breaks:
-        for item in breaks:
-            sys.stderr.write(f"#{item.sequence}: {item.reason}\n")
+    report = verify_trail()
+    if report.breaks:
+        for item in report.breaks:
+            sys.stderr.write(_break_text(item) + "\n")
         raise UserError(
-            _("the audit trail has been tampered with: {count} break(s)").format(count=len(breaks))
+            _("the audit trail has been tampered with: {count} break(s)").format(
+                count=len(report.breaks)
+            )
         )
-    _out().print(_("The audit trail is intact ({count} events).").format(count=count))
+    if anchored is not None:
+        try:
+            anchor_breaks = anchor_check(anchored)
+        except AuditKeyError:
+            raise _no_audit_key() from None
+        except AnchorError as error:
+            message = (
+                _("{path}: the anchor's signature does not match (another key, or altered)")
+                if error.code == "signature"
+                else _("{path}: not an audit anchor (sequence, hash, timestamp, signature)")
+            )
+            raise UserError(message.format(path=anchor)) from None
+        if anchor_breaks:
+            raise UserError(
+                _("the audit trail no longer matches the anchor: {reason}").format(
+                    reason=_break_text(anchor_breaks[0])
+                )
+            )
+    _out().print(_("The audit trail is intact ({count} events).").format(count=report.count))
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    output_file: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Print the audit trail's head, signed with the audit key, to keep outside the database."""
+    _start(lang)
+    _web()
+    from finres.web.audit.keys import AuditKeyError
+    from finres.web.audit.verification import current_anchor
+
+    try:
+        text = json.dumps(current_anchor(), indent=2) + "\n"
+    except AuditKeyError:
+        raise _no_audit_key() from None
+    if output_file is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output_file.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"{output_file}: {error.strerror or error}") from None
 
 
 @app.command(

@@ -14,6 +14,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "finres.web.settings.production",
         "FINRES_SECRET_KEY": secrets.token_urlsafe(64),
+        "FINRES_AUDIT_KEY": secrets.token_hex(32),
         "FINRES_ALLOWED_HOSTS": "finres.example.org",
         "FINRES_DATA_DIR": str(tmp_path),
     }

@@ -8,6 +8,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from finres.web.audit import signals
+        from finres.web.audit import security, signals
 
         signals.connect()
+        security.connect()

@@ -20,13 +20,16 @@ class AuditEvent(models.Model):
     )
     actor_name = models.CharField(_("who"), max_length=150)
     organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    action = models.CharField(_("action"), max_length=10)
+    action = models.CharField(_("action"), max_length=40)
     model = models.CharField(_("object type"), max_length=80)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("object"), max_length=300)
     changes = models.JSONField(_("changes"), default=dict)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # How ``hash`` is computed (see ``chain``): events written before the key was introduced
+    # are ``sha256``; every new event is ``hmac-sha256``.
+    scheme = models.CharField(max_length=20, default="sha256")
 
     class Meta:
         ordering = ["sequence"]
@@ -45,6 +48,7 @@ class AuditEvent(models.Model):
             "changes": self.changes,
             "previous_hash": self.previous_hash,
             "hash": self.hash,
+            "scheme": self.scheme,
         }
 
 

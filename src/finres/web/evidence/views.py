@@ -29,6 +29,8 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from finres.web.assessments.models import Assessment, RequirementResult
+from finres.web.audit import actions
+from finres.web.audit.log import record_security_event
 from finres.web.evidence import services, xlsx
 from finres.web.evidence.forms import (
     EvidenceEditForm,
@@ -398,6 +400,9 @@ def evidence_file_response(evidence: Evidence) -> FileResponse:
 
 class LinkSearchView(EvidenceMixin, View):
     """Requirement results the evidence could support (an HTMX fragment)."""
+    record_security_event(
+        actions.DOWNLOAD, target=evidence, details={"file": evidence.original_name or ""}
+    )
 
     action = Action.EDIT
 

@@ -37,7 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from finres.core.i18n import label as vocab_label
 from finres.web.assessments.models import Assessment, RequirementResult, Result, maturity_levels
 from finres.web.assessments.people import eligible_owners
-from finres.web.audit import log
+from finres.web.audit import actions, log
 from finres.web.evidence import files
 from finres.web.evidence.models import EvidenceLink
 from finres.web.frameworks.models import Framework, Requirement
@@ -210,7 +210,11 @@ def export_assessment(assessment: Assessment) -> bytes:
     _write_metadata(workbook, assessment, count)
     workbook.properties.title = _text(assessment.name)
     workbook.properties.creator = "FinRes"
-    return _save(workbook)
+    content = _save(workbook)
+    log.record_security_event(
+        actions.EXPORT, target=assessment, details={"kind": "assessment", "format": "xlsx"}
+    )
+    return content
 
 
 def _add_validations(sheet: Any, framework: Framework, last_row: int) -> None:
@@ -312,7 +316,11 @@ def gap_report(assessment: Assessment) -> bytes:
     _write_summary(summary, assessment, framework, language, len(rows))
     workbook.properties.title = _text(f"{assessment.name} · {gettext('Gap report')}")
     workbook.properties.creator = "FinRes"
-    return _save(workbook)
+    content = _save(workbook)
+    log.record_security_event(
+        actions.EXPORT, target=assessment, details={"kind": "gap report", "format": "xlsx"}
+    )
+    return content
 
 
 def _finding_line(finding: Finding) -> str:

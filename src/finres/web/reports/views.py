@@ -16,6 +16,8 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 
+from finres.web.audit import actions
+from finres.web.audit.log import record_security_event
 from finres.web.evidence.models import Evidence
 from finres.web.improvements import queries as improvement_queries
 from finres.web.language import current_language
@@ -321,7 +323,7 @@ class BoardReportDeleteView(BoardReportMixin, DocumentActionView):
         return reverse("reports:board_detail", args=[document.pk])
 
 
-def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+def _download(data: bytes, content_type: str, filename: str, document: Any) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -337,6 +339,7 @@ def _suffix() -> str:
 
 class BoardReportPdfView(BoardReportMixin, DetailView):
     action = Action.REPORTS
+    record_security_event(actions.DOWNLOAD, target=document, details={"file": filename})
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         report = self.get_object()
@@ -356,6 +359,7 @@ class BoardReportDocxView(BoardReportMixin, DetailView):
             documents.board_report_docx(report),
             DOCX_TYPE,
             f"board-report-{report.year}-{_suffix()}.docx",
+            report,
         )
 
 
@@ -368,6 +372,7 @@ class DeclarationMixin(OrganisationMixin):
     def get_queryset(self) -> Any:
         return self.scope(
             Declaration.objects.select_related("organisation").prefetch_related("signatories")
+            report,
         )
 
 
@@ -499,3 +504,5 @@ class DeclarationDocxView(DeclarationMixin, DetailView):
             DOCX_TYPE,
             f"declaration-{declaration.year}-{_suffix()}.docx",
         )
+            declaration,
+            declaration,
