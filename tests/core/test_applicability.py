@@ -105,6 +105,8 @@ def test_json_shape(demo_library) -> None:
         "effective_from": None,
         "due_by": None,
         "scope": "whole_company",
+        "status": "in_force",
+        "depends_on": [],
     }
     assert second["in_force"] is False and second["effective_from"] == "2023-01-01"
     assert second["due_by"] == "2023-12-31"

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from finres.core import rules
-from finres.core.vocab import Industry, Use
+from finres.core.vocab import Fact, Industry, Use
 
 FACTS = {
     "industry": Industry.SECURITIES,
@@ -194,3 +194,86 @@ def test_parsed_conditions_round_trip(condition: dict[str, Any]) -> None:
 @given(conditions, facts_strategy)
 def test_not_negates(condition: dict[str, Any], facts: dict[str, Any]) -> None:
     assert rules.parse({"not": condition}).holds(facts) != rules.parse(condition).holds(facts)
+
+
+# --- facts the profile may leave unknown: three-valued evaluation --------------------------------
+
+
+def test_fact_fields_exist_for_every_fact_and_total_assets() -> None:
+    for fact in Fact:
+        parsed = rules.parse({f"facts.{fact.value}": {"eq": True}})
+        assert parsed.to_data() == {f"facts.{fact.value}": {"eq": True}}
+    parsed = rules.parse({"total_assets": {"gte": 1_000_000_000_000}})
+    assert parsed.to_data() == {"total_assets": {"gte": 1_000_000_000_000}}
+
+
+@pytest.mark.parametrize(
+    ("condition", "path", "fragment"),
+    [
+        ({"facts.soc": {"eq": "yes"}}, "applies_when.facts.soc.eq", "true or false"),
+        ({"facts.soc": {"in": [True]}}, "applies_when.facts.soc", "operator 'in'"),
+        ({"facts.socc": {"eq": True}}, "applies_when", "unknown field or combinator"),
+        ({"total_assets": {"gte": "1兆"}}, "applies_when.total_assets.gte", "whole number"),
+        ({"total_assets": {"contains": 1}}, "applies_when.total_assets", "operator 'contains'"),
+    ],
+)
+def test_invalid_fact_conditions_name_the_path(condition: Any, path: str, fragment: str) -> None:
+    with pytest.raises(rules.RuleError) as caught:
+        rules.parse(condition)
+    assert any(p == path and fragment in m for p, m in caught.value.problems), caught.value.problems
+
+
+UNKNOWN = {**FACTS, "total_assets": None, **{f"facts.{fact.value}": None for fact in Fact}}
+
+
+@pytest.mark.parametrize(
+    ("condition", "value", "depends_on"),
+    [
+        ({"facts.soc": {"eq": True}}, None, {"soc"}),
+        ({"not": {"facts.soc": {"eq": True}}}, None, {"soc"}),
+        ({"total_assets": {"gte": 10**12}}, None, {"total_assets"}),
+        # Kleene: a false conjunct or a true disjunct decides whatever the unknown fact is
+        ({"all": [{"facts.soc": {"eq": True}}, {"industry": {"eq": "bank"}}]}, False, set()),
+        ({"any": [{"facts.soc": {"eq": True}}, {"industry": {"eq": "securities"}}]}, True, set()),
+        (
+            {"all": [{"facts.soc": {"eq": True}}, {"industry": {"eq": "securities"}}]},
+            None,
+            {"soc"},
+        ),
+        (
+            {"any": [{"facts.hybrid_cloud": {"eq": True}}, {"total_assets": {"lt": 5}}]},
+            None,
+            {"hybrid_cloud", "total_assets"},
+        ),
+        # decided by the facts themselves: the same unknown both ways
+        ({"any": [{"facts.soc": {"eq": True}}, {"facts.soc": {"eq": False}}]}, True, set()),
+        ({"all": [{"facts.soc": {"eq": True}}, {"facts.soc": {"eq": False}}]}, False, set()),
+        ({"total_assets": {"gte": 10, "lt": 10}}, False, set()),
+        # only the fact that can change the answer is named
+        (
+            {
+                "any": [
+                    {"all": [{"facts.soc": {"eq": True}}, {"facts.soc": {"eq": False}}]},
+                    {"facts.third_party_ai": {"eq": True}},
+                ]
+            },
+            None,
+            {"third_party_ai"},
+        ),
+    ],
+)
+def test_unknown_facts_give_three_valued_answers(
+    condition: dict[str, Any], value: bool | None, depends_on: set[str]
+) -> None:
+    verdict = rules.evaluate(rules.parse(condition), UNKNOWN)
+    assert verdict.value is value
+    assert verdict.depends_on == depends_on
+    assert rules.parse(condition).holds(UNKNOWN) is (value is True)
+
+
+def test_stated_facts_decide() -> None:
+    facts = {**UNKNOWN, "facts.soc": False, "total_assets": 2 * 10**12}
+    assert rules.evaluate(rules.parse({"facts.soc": {"eq": False}}), facts) == rules.TRUE
+    assert rules.evaluate(rules.parse({"facts.soc": {"eq": True}}), facts) == rules.FALSE
+    assert rules.evaluate(rules.parse({"total_assets": {"gte": 10**12}}), facts) == rules.TRUE
+    assert rules.evaluate(rules.parse({"total_assets": {"lt": 10**12}}), facts) == rules.FALSE

@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from finres.core.vocab import Industry, Use
+from finres.core.vocab import Fact, Industry, Use
 
 MAX_PROFILE_BYTES = 1024 * 1024
 
@@ -45,6 +45,11 @@ class InstitutionProfile(BaseModel):
     )
     internet_order: StrictBool = False
     uses: frozenset[Use] = frozenset()
+    # Three-valued: a fact that is not listed is unknown, never false (``None`` also says so).
+    facts: dict[Fact, StrictBool] = Field(default_factory=dict)
+    total_assets: StrictInt | None = Field(
+        default=None, ge=0, description="NT$; unknown when not given"
+    )
 
     @field_validator("uses", mode="before")
     @classmethod
@@ -57,14 +62,34 @@ class InstitutionProfile(BaseModel):
             raise ValueError("expects a list")
         return value
 
-    def facts(self, tier: int | None) -> dict[str, Any]:
-        """The values conditions are evaluated against (see ``finres.core.rules.FIELDS``)."""
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _unstated_facts_are_unknown(cls, value: Any) -> Any:
+        # ``{fact: null}`` says "unknown" as plainly as leaving the fact out.
+        if isinstance(value, dict):
+            return {key: stated for key, stated in value.items() if stated is not None}
+        return value
+
+    def fact(self, fact: Fact) -> bool | None:
+        """True, False, or None when the profile does not say."""
+        return self.facts.get(fact)
+
+    def unknown_facts(self) -> list[str]:
+        """The facts the profile leaves unknown (``total_assets`` included)."""
+        unknown = [fact.value for fact in Fact if fact not in self.facts]
+        return unknown + (["total_assets"] if self.total_assets is None else [])
+
+    def condition_values(self, tier: int | None) -> dict[str, Any]:
+        """The values conditions are evaluated against (see ``finres.core.rules.FIELDS``);
+        an unknown fact is ``None``."""
         return {
             "industry": self.industry,
             "paid_in_capital": self.paid_in_capital,
             "internet_order": self.internet_order,
             "uses": self.uses,
             "tier": tier,
+            "total_assets": self.total_assets,
+            **{f"facts.{fact.value}": self.facts.get(fact) for fact in Fact},
         }
 
 
@@ -76,7 +101,7 @@ def profile_from_data(data: Any, source: str = "profile") -> InstitutionProfile:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            field = ".".join(str(part) for part in item["loc"])
+            field = ".".join(str(part) for part in item["loc"] if part != "[key]")
             message = item["msg"]
             if item["type"] == "extra_forbidden":
                 message = "unknown field"

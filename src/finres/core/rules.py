@@ -9,28 +9,115 @@ A condition is plain data (as written in YAML)::
 
 Fields, their operators and allowed values are listed in ``FIELDS``. Conditions are parsed once
 into immutable objects (``parse``), which checks every field, operator and value and reports
-every problem with its path; evaluation (``Condition.holds``) never raises. There is no
-``eval``: this module is the whole interpreter.
+every problem with its path; evaluation never raises. There is no ``eval``: this module is the
+whole interpreter.
+
+Evaluation is three-valued. Some fields are facts an institution may not have stated
+(``facts.<name>``, ``total_assets``): a missing value is **unknown**, not false. ``evaluate``
+answers true, false or unknown with the unknown facts the answer depends on: all/any/not follow
+Kleene's strong logic, and an unknown answer is then checked against every way the unknown facts
+could be stated, so it stays unknown only when the answer really depends on them (and
+``depends_on`` names exactly those facts). ``holds`` is "certainly true".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from finres.core.vocab import Industry, Use
+from finres.core.vocab import Fact, Industry, Use
 
 Facts = Mapping[str, Any]
 
+# Above this many combinations of unknown values an unknown answer is left as Kleene's logic
+# gives it (still sound: a true or false answer never depends on an unknown fact).
+_MAX_COMPLETIONS = 4096
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A three-valued answer: ``value`` is True, False or None (unknown); ``depends_on`` names
+    the unknown facts an unknown answer depends on (empty when the answer is known)."""
+
+    value: bool | None
+    depends_on: frozenset[str] = frozenset()
+
+    @property
+    def unknown(self) -> bool:
+        return self.value is None
+
+
+TRUE = Verdict(True)
+FALSE = Verdict(False)
+
+
+def _unknown(verdicts: Iterable[Verdict]) -> Verdict:
+    return Verdict(None, frozenset().union(*(v.depends_on for v in verdicts if v.value is None)))
+
 
 class Condition(Protocol):
-    def holds(self, facts: Facts) -> bool: ...
+    def holds(self, facts: Facts) -> bool:
+        """Whether the condition certainly holds (``evaluate(...).value is True``)."""
+        ...
+
+    def kleene(self, facts: Facts) -> Verdict: ...
 
     def to_data(self) -> Any: ...
 
     def fields(self) -> frozenset[str]: ...
+
+    def tests(self) -> Iterable[Test]: ...
+
+
+def evaluate(condition: Condition, facts: Facts) -> Verdict:
+    """True, false or unknown, with the unknown facts the answer really depends on.
+
+    Kleene's strong three-valued logic first; where it answers unknown, every completion of the
+    unknown facts the condition reads is tried: the answer is unknown only if two completions
+    disagree, and ``depends_on`` keeps the facts whose value can change the answer.
+    """
+    verdict = condition.kleene(facts)
+    if verdict.value is not None:
+        return verdict
+    unknown_fields = sorted(
+        {test.field for test in condition.tests() if is_unknown(test.field, facts)}
+    )
+    domains = [_candidates(field, condition) for field in unknown_fields]
+    count = 1
+    for domain in domains:
+        count *= len(domain)
+    if count > _MAX_COMPLETIONS:
+        return verdict
+    answers: dict[tuple[Any, ...], bool] = {}
+    for values in itertools.product(*domains):
+        completed = {**facts, **dict(zip(unknown_fields, values, strict=True))}
+        answers[values] = condition.kleene(completed).value is True
+    if len(set(answers.values())) == 1:
+        return TRUE if next(iter(answers.values())) else FALSE
+    relevant: set[str] = set()
+    for position, field in enumerate(unknown_fields):
+        seen: dict[tuple[Any, ...], set[bool]] = {}
+        for values, answer in answers.items():
+            seen.setdefault(values[:position] + values[position + 1 :], set()).add(answer)
+        if any(len(found) > 1 for found in seen.values()):
+            relevant.add(FIELDS[field].fact or field)
+    return Verdict(None, frozenset(relevant))
+
+
+def _candidates(field: str, condition: Condition) -> list[Any]:
+    """Values of an unknown field that reach every outcome of the tests on it."""
+    spec = FIELDS[field]
+    if spec.kind == "boolean":
+        return [True, False]
+    points = {0}
+    for test in condition.tests():
+        if test.field == field:
+            for value in test.value if isinstance(test.value, frozenset) else (test.value,):
+                points |= {max(value - 1, 0), value, value + 1}
+    return sorted(points)
 
 
 @dataclass(frozen=True)
@@ -38,7 +125,18 @@ class All:
     items: tuple[Condition, ...]
 
     def holds(self, facts: Facts) -> bool:
-        return all(item.holds(facts) for item in self.items)
+        return evaluate(self, facts).value is True
+
+    def kleene(self, facts: Facts) -> Verdict:
+        verdicts = [item.kleene(facts) for item in self.items]
+        if any(v.value is False for v in verdicts):
+            return FALSE
+        if any(v.value is None for v in verdicts):
+            return _unknown(verdicts)
+        return TRUE
+
+    def tests(self) -> Iterable[Test]:
+        return [test for item in self.items for test in item.tests()]
 
     def to_data(self) -> Any:
         return {"all": [item.to_data() for item in self.items]}
@@ -52,7 +150,18 @@ class AnyOf:
     items: tuple[Condition, ...]
 
     def holds(self, facts: Facts) -> bool:
-        return any(item.holds(facts) for item in self.items)
+        return evaluate(self, facts).value is True
+
+    def kleene(self, facts: Facts) -> Verdict:
+        verdicts = [item.kleene(facts) for item in self.items]
+        if any(v.value is True for v in verdicts):
+            return TRUE
+        if any(v.value is None for v in verdicts):
+            return _unknown(verdicts)
+        return FALSE
+
+    def tests(self) -> Iterable[Test]:
+        return [test for item in self.items for test in item.tests()]
 
     def to_data(self) -> Any:
         return {"any": [item.to_data() for item in self.items]}
@@ -66,7 +175,14 @@ class Not:
     item: Condition
 
     def holds(self, facts: Facts) -> bool:
-        return not self.item.holds(facts)
+        return evaluate(self, facts).value is True
+
+    def kleene(self, facts: Facts) -> Verdict:
+        verdict = self.item.kleene(facts)
+        return verdict if verdict.value is None else Verdict(not verdict.value)
+
+    def tests(self) -> Iterable[Test]:
+        return self.item.tests()
 
     def to_data(self) -> Any:
         return {"not": self.item.to_data()}
@@ -84,8 +200,16 @@ class Test:
     value: Any
 
     def holds(self, facts: Facts) -> bool:
+        return evaluate(self, facts).value is True
+
+    def kleene(self, facts: Facts) -> Verdict:
         spec = FIELDS[self.field]
-        return spec.operators[self.operator](facts.get(self.field), self.value)
+        if is_unknown(self.field, facts):
+            return Verdict(None, frozenset({spec.fact or self.field}))
+        return Verdict(spec.operators[self.operator](facts.get(self.field), self.value))
+
+    def tests(self) -> Iterable[Test]:
+        return (self,)
 
     def to_data(self) -> Any:
         value = self.value
@@ -152,6 +276,17 @@ class FieldSpec:
     operators: Mapping[str, Operator]
     choices: type[StrEnum] | None = None
     description: str = ""
+    # For a fact the profile may leave unstated: its name in the profile (and in
+    # ``depends_on``); a missing (None) value is then unknown rather than false.
+    fact: str | None = None
+
+
+def is_unknown(field: str, facts: Facts) -> bool:
+    """Whether ``field`` is a fact the institution has not stated in ``facts``."""
+    return FIELDS[field].fact is not None and facts.get(field) is None
+
+
+FACT_FIELD_PREFIX = "facts."
 
 
 FIELDS: dict[str, FieldSpec] = {
@@ -173,6 +308,21 @@ FIELDS: dict[str, FieldSpec] = {
         {"eq": _eq, "in": _in, "gte": _ORDERING["gte"], "lte": _ORDERING["lte"]},
         description="tier from the library's tier rule for its industry (none if no rule)",
     ),
+    "total_assets": FieldSpec(
+        "integer",
+        _ORDERING,
+        description="total assets in NT$ (unknown when the profile does not state them)",
+        fact="total_assets",
+    ),
+    **{
+        FACT_FIELD_PREFIX + fact.value: FieldSpec(
+            "boolean",
+            {"eq": _eq},
+            description=f"fact {fact.value} (unknown when the profile does not state it)",
+            fact=fact.value,
+        )
+        for fact in Fact
+    },
 }
 
 _SET_OPERATORS = {"in", "contains_any", "contains_all"}

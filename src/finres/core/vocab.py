@@ -33,6 +33,24 @@ class Use(StrEnum):
     CO_LOCATION = "co_location"
 
 
+class Fact(StrEnum):
+    """Facts about an institution that requirements depend on; a profile may leave any of them
+    unstated, and an unstated fact is unknown (not false)."""
+
+    FOREIGN_GROUP_ENTITY = "foreign_group_entity"  # part of a foreign financial group
+    INTERNET_FACING_CORE_SYSTEMS = "internet_facing_core_systems"  # 提供網際網路服務之核心系統
+    SOC = "soc"  # runs a security operations centre
+    FINANCIAL_HOLDING = "financial_holding"  # 金融控股公司
+    MATERIAL_CLOUD_OUTSOURCING = "material_cloud_outsourcing"  # 重大性雲端委外
+    HYBRID_CLOUD = "hybrid_cloud"  # 混合雲
+    OFFSHORE_PROCESSING = "offshore_processing"  # 資料處理於境外
+    CROSS_BORDER_PERSONAL_DATA = "cross_border_personal_data"  # 個人資料跨境傳輸
+    NATURAL_PERSON_MATERIAL_SYSTEM_ON_CLOUD = "natural_person_material_system_on_cloud"
+    THIRD_PARTY_AI = "third_party_ai"  # AI provided by a third party
+    CONSUMER_FACING_AI = "consumer_facing_ai"  # AI that serves consumers directly
+    REMOTE_INSURANCE = "remote_insurance"  # 保險業電子商務 / 遠距投保
+
+
 class Obligation(StrEnum):
     """Strength of a requirement, read from the source's verb."""
 
