@@ -395,14 +395,14 @@ def evidence_file_response(evidence: Evidence) -> FileResponse:
         content_type=evidence.content_type or "application/octet-stream",
     )
     response["Cache-Control"] = "private, no-store"
+    record_security_event(
+        actions.DOWNLOAD, target=evidence, details={"file": evidence.original_name or ""}
+    )
     return response
 
 
 class LinkSearchView(EvidenceMixin, View):
     """Requirement results the evidence could support (an HTMX fragment)."""
-    record_security_event(
-        actions.DOWNLOAD, target=evidence, details={"file": evidence.original_name or ""}
-    )
 
     action = Action.EDIT
 

@@ -327,6 +327,7 @@ def _download(data: bytes, content_type: str, filename: str, document: Any) -> H
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
+    record_security_event(actions.DOWNLOAD, target=document, details={"file": filename})
     return response
 
 
@@ -339,7 +340,6 @@ def _suffix() -> str:
 
 class BoardReportPdfView(BoardReportMixin, DetailView):
     action = Action.REPORTS
-    record_security_event(actions.DOWNLOAD, target=document, details={"file": filename})
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         report = self.get_object()
@@ -347,6 +347,7 @@ class BoardReportPdfView(BoardReportMixin, DetailView):
             documents.board_report_pdf(report),
             "application/pdf",
             f"board-report-{report.year}-{_suffix()}.pdf",
+            report,
         )
 
 
@@ -372,7 +373,6 @@ class DeclarationMixin(OrganisationMixin):
     def get_queryset(self) -> Any:
         return self.scope(
             Declaration.objects.select_related("organisation").prefetch_related("signatories")
-            report,
         )
 
 
@@ -491,6 +491,7 @@ class DeclarationPdfView(DeclarationMixin, DetailView):
             documents.declaration_pdf(declaration),
             "application/pdf",
             f"declaration-{declaration.year}-{_suffix()}.pdf",
+            declaration,
         )
 
 
@@ -503,6 +504,5 @@ class DeclarationDocxView(DeclarationMixin, DetailView):
             documents.declaration_docx(declaration),
             DOCX_TYPE,
             f"declaration-{declaration.year}-{_suffix()}.docx",
+            declaration,
         )
-            declaration,
-            declaration,
