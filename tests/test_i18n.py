@@ -22,16 +22,17 @@ def code_messages() -> set[str]:
     package = LOCALE_DIR.parent
     keywords = {"_": None, "N_": None}
     found = set()
-    for folder in (package / "core",):
+    for folder in (package / "core", package / "web" / "ops"):
         found |= {
             m for _, _, m, _, _ in extract_from_dir(folder, keywords=keywords) if isinstance(m, str)
         }
-    with (package / "cli.py").open("rb") as handle:
-        from babel.messages.extract import extract_python
+    for module in ("cli.py", "cli_ops.py"):
+        with (package / module).open("rb") as handle:
+            from babel.messages.extract import extract_python
 
-        found |= {
-            m for _, _, m, _ in extract_python(handle, keywords, [], {}) if isinstance(m, str)
-        }
+            found |= {
+                m for _, _, m, _ in extract_python(handle, keywords, [], {}) if isinstance(m, str)
+            }
     return found
 
 

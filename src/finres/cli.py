@@ -25,9 +25,9 @@ from finres.core import i18n
 from finres.core.applicability import Applicability, applicability_data, applicable, tier_of
 from finres.core.i18n import Language, label
 from finres.core.library import (
-    CONTENT_DIR,
     Library,
     LibraryError,
+    LibraryPathError,
     UnknownFrameworkError,
     load_library,
     load_paths,
@@ -103,21 +103,9 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _extra_library_paths() -> list[Path]:
-    """Folders of an institution's own frameworks and mappings (``FINRES_LIBRARY_PATH``)."""
-    value = os.environ.get("FINRES_LIBRARY_PATH", "")
-    return [Path(part) for part in value.split(os.pathsep) if part]
-
-
 def _library() -> Library:
-    extra = _extra_library_paths()
-    if not extra:
-        return load_library()
-    if missing := [str(path) for path in extra if not path.exists()]:
-        raise UserError(
-            _("FINRES_LIBRARY_PATH: no such folder: {paths}").format(paths=", ".join(missing))
-        )
-    return load_paths([CONTENT_DIR / "frameworks", CONTENT_DIR / "mappings", *extra])
+    """The shipped library and the folders of ``FINRES_LIBRARY_PATH`` (as the web app loads)."""
+    return load_library()
 
 
 # --- tier ---------------------------------------------------------------------------------------
@@ -400,6 +388,7 @@ def setup(lang: LangOption = None) -> None:
     web = _web()
     web.migrate()
     report = web.sync_library()
+    web.collect_static()
     _out().print(
         _(
             "Database ready; library: {created} new, {updated} updated, {same} unchanged "
@@ -513,18 +502,38 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     with_demo: Annotated[bool, typer.Option("--demo", help="Load the demo first.")] = False,
+    trusted_proxy: Annotated[
+        str | None,
+        typer.Option(
+            "--trusted-proxy",
+            envvar="FINRES_TRUSTED_PROXY",
+            help="Address of the TLS proxy in front: its X-Forwarded-* headers are trusted.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web application (embedded default: SQLite and local files)."""
     _start(None)
+    from finres.web.serving import PortInUseError, check_port
+
+    try:
+        check_port(host, port)  # before any other work
+    except PortInUseError as error:
+        raise UserError(
+            _("cannot listen on {host}:{port} ({reason}); choose another with --port").format(
+                host=host, port=port, reason=error.reason
+            )
+        ) from None
     web = _web()
     web.migrate()
     web.sync_library()
-    web.collect_static()
+    if not web.static_is_current():
+        _out().print(_("Preparing the static files (once after each install or upgrade)…"))
+        web.collect_static()
     if with_demo:
         _print_logins(web.load_demo())
     from django.conf import settings
-    from waitress import serve as waitress_serve
 
+    from finres.web.serving import serve as waitress_serve
     from finres.web.wsgi import application
 
     if host not in settings.ALLOWED_HOSTS:
@@ -534,7 +543,7 @@ def serve(
             host=host, port=port
         )
     )
-    waitress_serve(application, host=host, port=port, threads=8, _quiet=True)
+    waitress_serve(application, host=host, port=port, trusted_proxy=trusted_proxy)
 
 
 def _read_anchor(path: Path) -> Any:
@@ -652,6 +661,8 @@ def manage(ctx: typer.Context) -> None:
     execute_from_command_line(["finres manage", *ctx.args])
 
 
+from finres import cli_ops  # noqa: E402, F401  (backup, restore, doctor join the app)
+
 # --- entry point --------------------------------------------------------------------------------
 
 
@@ -688,6 +699,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         for problem in error.problems:
             sys.stderr.write(f"{problem}\n")
         _fail(_("{count} problem(s) found").format(count=len(error.problems)))
+    except LibraryPathError as error:
+        _fail(
+            _("FINRES_LIBRARY_PATH: {path}: {reason}").format(
+                path=error.path, reason=_(error.reason)
+            )
+        )
     except (UserError, ProfileError, UnknownFrameworkError) as error:
         _fail(str(error))
     except BrokenPipeError:

@@ -12,7 +12,14 @@ from typing import Any
 
 
 def bootstrap(settings_module: str = "finres.web.settings.dev") -> None:
-    """Configure Django once (the CLI imports it only for the commands that need it)."""
+    """Configure Django once (the CLI imports it only for the commands that need it).
+
+    Checks ``FINRES_LIBRARY_PATH`` first (``LibraryPathError`` names a bad folder), so that
+    ``finres setup``, ``finres serve`` and the web application read the library the CLI reads.
+    """
+    from finres.core.library import library_path
+
+    library_path()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     import django
 
@@ -34,10 +41,17 @@ def sync_library() -> Any:
         return sync(load_library())
 
 
-def collect_static() -> None:
-    from django.core.management import call_command
+def collect_static(force: bool = False) -> bool:
+    """Collect and compress static files once; skipped while the sources are unchanged."""
+    from finres.web.serving import collect_static as collect
 
-    call_command("collectstatic", interactive=False, verbosity=0)
+    return collect(force=force)
+
+
+def static_is_current() -> bool:
+    from finres.web.serving import static_is_current as current
+
+    return current()
 
 
 def create_admin(username: str, password: str, email: str, organisation: str | None) -> str:

@@ -9,6 +9,7 @@ files (mapping ends, supersession, overlapping tier rules). Any problem fails th
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from finres.core.i18n import N_
 from finres.core.library.index import Library
 from finres.core.library.schema import Framework, LocalizedText, MappingSet, RequirementNode
 from finres.core.vocab import Industry
@@ -381,7 +383,54 @@ def load_paths(paths: Iterable[Path], context: Library | None = None) -> Library
     )
 
 
+LIBRARY_PATH_VARIABLE = "FINRES_LIBRARY_PATH"
+
+
+class LibraryPathError(ValueError):
+    """A folder named in ``FINRES_LIBRARY_PATH`` cannot be used: it names the folder and why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{LIBRARY_PATH_VARIABLE}: {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def library_path(value: str | None = None) -> tuple[Path, ...]:
+    """The folders of an institution's own frameworks and mappings, checked.
+
+    ``value`` is a list of folders separated by the system's path separator (``:`` on Unix);
+    it defaults to the ``FINRES_LIBRARY_PATH`` environment variable. Each folder must exist,
+    be a folder and hold at least one YAML file; otherwise ``LibraryPathError`` names it.
+    """
+    if value is None:
+        value = os.environ.get(LIBRARY_PATH_VARIABLE, "")
+    folders: list[Path] = []
+    for part in value.split(os.pathsep):
+        if not part.strip():
+            continue
+        folder = Path(part).expanduser()
+        if not folder.exists():
+            raise LibraryPathError(part, N_("no such folder"))
+        if not folder.is_dir():
+            raise LibraryPathError(part, N_("not a folder"))
+        if not os.access(folder, os.R_OK | os.X_OK):
+            raise LibraryPathError(part, N_("not readable"))
+        if not library_files([folder]):
+            raise LibraryPathError(part, N_("no YAML files in this folder"))
+        folders.append(folder.resolve())
+    return tuple(folders)
+
+
+def load_library(content_dir: Path = CONTENT_DIR, extra: Sequence[Path] | None = None) -> Library:
+    """The site's library: the shipped content (or another content folder) and the folders of
+    ``FINRES_LIBRARY_PATH`` (or ``extra``), loaded once per process for each combination.
+
+    The CLI, ``finres setup`` and the web application all call this, so they always agree.
+    """
+    folders = library_path() if extra is None else tuple(Path(p).resolve() for p in extra)
+    return _load_library(content_dir, folders)
+
+
 @functools.cache
-def load_library(content_dir: Path = CONTENT_DIR) -> Library:
-    """The library shipped with FinRes (or another content folder), loaded once per process."""
-    return load_paths([content_dir / "frameworks", content_dir / "mappings"])
+def _load_library(content_dir: Path, extra: tuple[Path, ...]) -> Library:
+    return load_paths([content_dir / "frameworks", content_dir / "mappings", *extra])

@@ -103,6 +103,18 @@ DATABASES = {
         default=f"sqlite:///{DATA_DIR / 'finres.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default serves many people at once. Write-ahead logging lets readers go on
+    # while one request writes; a writer waits for the lock (up to 30 s) instead of failing
+    # with "database is locked"; and a transaction takes the write lock when it begins, so it
+    # never has to upgrade a read lock half-way (which SQLite refuses at once, without waiting).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- authentication and security ----------------------------------------------------------------

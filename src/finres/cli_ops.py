@@ -1,0 +1,125 @@
+"""The operator's commands of ``finres``: backup, restore and doctor (logic in finres.web.ops).
+
+Imported by ``finres.cli``, whose application these commands join.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from finres.cli import (
+    FormatOption,
+    LangOption,
+    OutputFormat,
+    UserError,
+    _,
+    _out,
+    _print_json,
+    _start,
+    _web,
+    app,
+)
+
+
+def _ops_error(error: Exception) -> UserError:
+    from finres.web.ops import OpsError
+
+    if isinstance(error, OpsError):
+        return UserError(_(error.message).format(**error.params))
+    return UserError(str(error))
+
+
+@app.command()
+def backup(
+    destination: Annotated[
+        Path, typer.Argument(metavar="FOLDER", help="New folder to write the backup into.")
+    ],
+    lang: LangOption = None,
+) -> None:
+    """Back up the database, the evidence files and the key files (safe while serving)."""
+    _start(lang)
+    _web()
+    from finres.web.ops import OpsError
+    from finres.web.ops.backup import backup as make_backup
+
+    try:
+        report = make_backup(destination)
+    except (OpsError, OSError) as error:
+        raise _ops_error(error) from None
+    console = _out()
+    console.print(
+        _(
+            "Backup written to {path}: {vendor} database, {files} evidence files, keys: {keys}"
+        ).format(
+            path=report.path,
+            vendor=report.vendor,
+            files=report.evidence_files,
+            keys=", ".join(report.keys) or _("none"),
+        )
+    )
+    for name in report.missing_evidence:
+        console.print(
+            _("warning: evidence file missing, not in the backup: {name}").format(name=name)
+        )
+    console.print(
+        _(
+            "Keys given in the environment (FINRES_SECRET_KEY and other FINRES_* variables) "
+            "are not in the backup: keep them with the site's configuration."
+        )
+    )
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(metavar="FOLDER", help="A folder made by backup.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a site that already holds data.")
+    ] = False,
+    lang: LangOption = None,
+) -> None:
+    """Restore a backup: all or nothing, after checking every file's SHA-256 (server stopped)."""
+    _start(lang)
+    web = _web()
+    from finres.web.ops import OpsError
+    from finres.web.ops.backup import restore as do_restore
+    from finres.web.ops.backup import verify
+
+    try:
+        verify(source)  # before the migrations touch an empty site's database
+        web.migrate()
+        report = do_restore(source, force=force)
+    except (OpsError, OSError) as error:
+        raise _ops_error(error) from None
+    _out().print(
+        _("Restored: {vendor} database, {files} evidence files, keys: {keys}").format(
+            vendor=report.vendor,
+            files=report.evidence_files,
+            keys=", ".join(report.keys) or _("none"),
+        )
+    )
+
+
+@app.command()
+def doctor(output: FormatOption = OutputFormat.TABLE, lang: LangOption = None) -> None:
+    """Find evidence files without database rows, rows without files, pending migrations."""
+    _start(lang)
+    _web()
+    from finres.web.ops.doctor import MESSAGES, examine
+
+    findings = examine()
+    if output == OutputFormat.JSON:
+        _print_json({"ok": not findings, "findings": [f.as_dict() for f in findings]})
+    else:
+        console = _out()
+        for finding in findings:
+            console.print(
+                _(MESSAGES[finding.kind]).format(subject=finding.subject, detail=finding.detail),
+                highlight=False,
+            )
+        if not findings:
+            console.print(_("No problems found."))
+    if findings:
+        raise UserError(_("{count} problem(s) found").format(count=len(findings)))
