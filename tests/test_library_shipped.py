@@ -21,6 +21,7 @@ FRAMEWORKS = {
     "iso27001-2022-annex-a",
     "nist-csf-2.0",
     "fsc-zero-trust-maturity",
+    "iso-ms-integration",
 }
 CSF = "nist-csf-2.0"
 
