@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -13,6 +15,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from finres.web.orgs.roles import Action, allows
+from finres.web.strict import StrictViewSetMixin
 
 router = DefaultRouter()
 
@@ -21,7 +24,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # Django turns it into a plain 500 page without details
+    if isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}  # always one JSON object
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """No route: in the API a JSON error like every other (e.g. ``/api/findings/1.5/``)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)  # type: ignore[arg-type]
 
 
 class RolePermission(permissions.BasePermission):
@@ -38,7 +50,7 @@ class RolePermission(permissions.BasePermission):
         return allows(role, wanted)
 
 
-class OrganisationViewSet(viewsets.ModelViewSet):
+class OrganisationViewSet(StrictViewSetMixin, viewsets.ModelViewSet):
     """Base for every API endpoint over organisation data: the queryset is always filtered by
     the caller's current organisation (``organisation_path``), and new objects are created in it.
     """

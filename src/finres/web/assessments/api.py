@@ -12,11 +12,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -29,6 +27,7 @@ from rest_framework.response import Response
 
 from finres.web.api import OrganisationViewSet, RolePermission, router
 from finres.web.assessments import onboarding, proposals
+from finres.web.assessments.filters import AssessmentFilterSet, ResultFilterSet
 from finres.web.assessments.models import (
     Assessment,
     ProposalState,
@@ -39,6 +38,7 @@ from finres.web.assessments.people import eligible_owners
 from finres.web.assessments.stats import COUNT_NAMES, result_counts
 from finres.web.frameworks.models import Framework
 from finres.web.orgs.roles import Action, allows
+from finres.web.strict import StrictFieldsMixin
 
 COMPLETED = _("The assessment is completed; reopen it to change its results.")
 
@@ -69,7 +69,7 @@ COUNTS_SCHEMA = {
 }
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     framework = serializers.SlugRelatedField(
         slug_field="code", queryset=Framework.objects.filter(active=True)
     )
@@ -188,33 +188,18 @@ class AssessmentViewSet(OrganisationViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     queryset = Assessment.objects.select_related("framework")
+    filterset_class = AssessmentFilterSet
 
     def get_queryset(self) -> Any:
-        queryset = (
+        return (
             super()
             .get_queryset()
             .annotate(**result_counts())
             .order_by("-period_start", "framework__code", "pk")
         )
-        framework = self.request.query_params.get("framework")
-        if framework:
-            queryset = queryset.filter(framework__code=framework)
-        state = self.request.query_params.get("status")
-        if state:
-            queryset = queryset.filter(status=state)
-        return queryset
 
     def perform_create(self, serializer: Any) -> None:
         serializer.save()
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("framework", str, description="framework id"),
-            OpenApiParameter("status", str, enum=list(Assessment.Status.values)),
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=PropagationSerializer)
     @action(detail=True, methods=["post"])
@@ -249,11 +234,14 @@ class AssessmentViewSet(OrganisationViewSet):
 # --- results ------------------------------------------------------------------------------------
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class ResultSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     framework = serializers.CharField(source="requirement.framework.code", read_only=True)
     requirement = serializers.CharField(source="requirement.code", read_only=True)
     requirement_ref = serializers.CharField(source="requirement.label", read_only=True)
     requirement_title = serializers.SerializerMethodField()
+    proposed_result = serializers.ChoiceField(
+        choices=Result.choices, allow_blank=True, read_only=True, help_text="empty: no proposal"
+    )
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.none(),
         allow_null=True,
@@ -320,7 +308,7 @@ class ResultSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class OverrideSerializer(serializers.Serializer):
+class OverrideSerializer(StrictFieldsMixin, serializers.Serializer):
     result = serializers.ChoiceField(
         choices=[c for c in Result.choices if c[0] != Result.NOT_ASSESSED]
     )
@@ -341,45 +329,12 @@ class ResultViewSet(OrganisationViewSet):
         "requirement__framework", "assessment__framework", "owner"
     )
 
+    filterset_class = ResultFilterSet
+
     def get_queryset(self) -> Any:
-        queryset = super().get_queryset().order_by("assessment_id", "requirement__position", "pk")
-        params = self.request.query_params
-        for name in ("assessment", "owner"):
-            value = params.get(name)
-            if value:
-                if not value.isdigit():
-                    raise ValidationError({name: _("Expected a number.")})
-                queryset = queryset.filter(**{f"{name}_id": int(value)})
-        if params.get("result"):
-            queryset = queryset.filter(result=params["result"])
-        if params.get("proposal_state"):
-            queryset = queryset.filter(proposal_state=params["proposal_state"])
-        if params.get("framework"):
-            queryset = queryset.filter(requirement__framework__code=params["framework"])
-        text = (params.get("q") or "").strip()
-        if text:
-            queryset = queryset.filter(
-                Q(requirement__ref__icontains=text)
-                | Q(requirement__code__icontains=text)
-                | Q(requirement__title_zh__icontains=text)
-                | Q(requirement__title_en__icontains=text)
-                | Q(comments__icontains=text)
-            )
-        return queryset
+        return super().get_queryset().order_by("assessment_id", "requirement__position", "pk")
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("assessment", int),
-            OpenApiParameter("framework", str, description="framework id"),
-            OpenApiParameter("result", str, enum=list(Result.values)),
-            OpenApiParameter("owner", int),
-            OpenApiParameter("proposal_state", str, enum=["pending", "accepted", "overridden"]),
-            OpenApiParameter("q", str, description="text in the reference, title or comments"),
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
+    @extend_schema(exclude=True)  # results are created with their assessment: always 405
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(
             {"detail": _("Results are created with their assessment.")},

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -28,10 +27,12 @@ from rest_framework.response import Response
 
 from finres.web.api import OrganisationViewSet, RolePermission, router
 from finres.web.assessments.models import Assessment, RequirementResult
-from finres.web.evidence import services, xlsx
+from finres.web.evidence import files, services, xlsx
+from finres.web.evidence.filters import EvidenceFilterSet, EvidenceLinkFilterSet
 from finres.web.evidence.models import Evidence, EvidenceLink
 from finres.web.evidence.views import evidence_file_response
 from finres.web.orgs.roles import Action
+from finres.web.strict import StrictFieldsMixin, StrictViewSetMixin
 
 
 def _drf_error(error: DjangoValidationError) -> ValidationError:
@@ -40,6 +41,20 @@ def _drf_error(error: DjangoValidationError) -> ValidationError:
             {k: [str(m) for e in v for m in e.messages] for k, v in error.error_dict.items()}
         )
     return ValidationError({"detail": [str(m) for m in error.messages]})
+
+
+# What a download can be: the types accepted at upload (checked by content, files.check_file).
+FILE_TYPES = (
+    files.PDF,
+    files.PNG,
+    files.JPEG,
+    files.TEXT,
+    files.CSV,
+    files.XLSX,
+    files.DOCX,
+    files.PPTX,
+    "application/octet-stream",
+)
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -52,8 +67,11 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    url = serializers.CharField(read_only=True, help_text="The http(s) link; empty for a file.")
     superseded_by = serializers.SerializerMethodField()
     link_count = serializers.IntegerField(read_only=True, default=None)
 
@@ -90,7 +108,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             return None
 
 
-class EvidenceCreateSerializer(serializers.Serializer):
+class EvidenceCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     file = serializers.FileField(
@@ -117,7 +135,8 @@ class EvidenceCreateSerializer(serializers.Serializer):
     )
 
 
-class EvidenceUpdateSerializer(serializers.Serializer):
+class EvidenceUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    ignored_fields = tuple(EvidenceSerializer.Meta.fields)  # read-only: what was read
     title = serializers.CharField(max_length=300, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     url = serializers.CharField(required=False, max_length=1000)
@@ -125,7 +144,7 @@ class EvidenceUpdateSerializer(serializers.Serializer):
     expiry_date = serializers.DateField(required=False, allow_null=True)
 
 
-class ReviewSerializer(serializers.Serializer):
+class ReviewSerializer(StrictFieldsMixin, serializers.Serializer):
     decision = serializers.ChoiceField(choices=[services.APPROVED, services.REJECTED])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -137,18 +156,6 @@ class IntegritySerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("review", str, enum=list(Evidence.Review.values)),
-            OpenApiParameter("kind", str, enum=list(Evidence.Kind.values)),
-            OpenApiParameter("expiring", int, description="Expires within this many days"),
-            OpenApiParameter("expired", bool),
-            OpenApiParameter("unlinked", bool, description="Supports no requirement"),
-            OpenApiParameter("history", bool, description="Include earlier versions"),
-            OpenApiParameter("result", int, description="Supports this requirement result"),
-            OpenApiParameter("q", str, description="Title or file name contains"),
-        ]
-    ),
     create=extend_schema(request=EvidenceCreateSerializer, responses={201: EvidenceSerializer}),
     update=extend_schema(request=EvidenceUpdateSerializer, responses=EvidenceSerializer),
     partial_update=extend_schema(request=EvidenceUpdateSerializer, responses=EvidenceSerializer),
@@ -161,7 +168,9 @@ class EvidenceViewSet(OrganisationViewSet):
 
     queryset = Evidence.objects.all()
     serializer_class = EvidenceSerializer
+    filterset_class = EvidenceFilterSet
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    conflict_actions = ("destroy",)
 
     @property
     def write_action(self) -> Action:  # type: ignore[override]
@@ -172,10 +181,7 @@ class EvidenceViewSet(OrganisationViewSet):
         organisation = getattr(self.request, "organisation", None)
         if organisation is None:
             raise PermissionDenied("no organisation")
-        queryset = services.evidence_for(organisation)
-        if self.action == "list":
-            queryset = services.filter_evidence(queryset, self.request.query_params)
-        return queryset.order_by("-created", "-pk")
+        return services.evidence_for(organisation).order_by("-created", "-pk")
 
     def get_serializer_class(self) -> Any:
         return {
@@ -242,6 +248,8 @@ class EvidenceViewSet(OrganisationViewSet):
                 serializer.validated_data["comment"],
             )
         except DjangoValidationError as error:
+            if getattr(error, "code", None) == "own_evidence":  # segregation of duties
+                raise PermissionDenied(error.messages[0]) from None
             raise _drf_error(error) from None
         return self._out(evidence)
 
@@ -254,7 +262,9 @@ class EvidenceViewSet(OrganisationViewSet):
             {"status": integrity.status, "recorded": integrity.recorded, "actual": integrity.actual}
         )
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in FILE_TYPES}
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> Any:
         evidence = self.get_object()
@@ -267,7 +277,7 @@ class EvidenceViewSet(OrganisationViewSet):
         return evidence_file_response(evidence)
 
 
-class EvidenceLinkSerializer(serializers.ModelSerializer):
+class EvidenceLinkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     evidence = ScopedPrimaryKeyRelatedField(queryset=Evidence.objects.all())
     result = ScopedPrimaryKeyRelatedField(
         queryset=RequirementResult.objects.select_related("assessment")
@@ -293,15 +303,6 @@ class EvidenceLinkSerializer(serializers.ModelSerializer):
         validators: list[Any] = []  # the service reports duplicates with a clear message
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("evidence", int),
-            OpenApiParameter("result", int),
-            OpenApiParameter("assessment", int),
-        ]
-    )
-)
 class EvidenceLinkViewSet(OrganisationViewSet):
     """Which evidence supports which requirement result (both of the current organisation)."""
 
@@ -309,19 +310,8 @@ class EvidenceLinkViewSet(OrganisationViewSet):
         "created_by", "result__requirement__framework"
     ).order_by("pk")
     serializer_class = EvidenceLinkSerializer
+    filterset_class = EvidenceLinkFilterSet
     http_method_names = ["get", "post", "delete", "head", "options"]
-
-    def get_queryset(self) -> Any:
-        queryset = super().get_queryset()
-        for name, lookup in (
-            ("evidence", "evidence_id"),
-            ("result", "result_id"),
-            ("assessment", "result__assessment_id"),
-        ):
-            value = self.request.query_params.get(name)
-            if value and value.isdigit():
-                queryset = queryset.filter(**{lookup: int(value)})
-        return queryset
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
@@ -334,7 +324,7 @@ class EvidenceLinkViewSet(OrganisationViewSet):
         services.unlink(instance)
 
 
-class WorkbookUploadSerializer(serializers.Serializer):
+class WorkbookUploadSerializer(StrictFieldsMixin, serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
 
 
@@ -351,7 +341,7 @@ class ImportReportSerializer(serializers.Serializer):
     errors = ImportErrorSerializer(many=True)
 
 
-class AssessmentWorkbookViewSet(viewsets.GenericViewSet):
+class AssessmentWorkbookViewSet(StrictViewSetMixin, viewsets.GenericViewSet):
     """An assessment in Excel: export, gap report, import of results (same format)."""
 
     permission_classes = [RolePermission]

@@ -5,8 +5,10 @@ from typing import Any
 from rest_framework import serializers, viewsets
 
 from finres.web.api import RolePermission, router
+from finres.web.frameworks.filters import RequirementFilterSet
 from finres.web.frameworks.models import Framework, Mapping, Requirement
 from finres.web.orgs.roles import Action
+from finres.web.strict import StrictViewSetMixin
 
 
 class FrameworkSerializer(serializers.ModelSerializer):
@@ -17,7 +19,7 @@ class FrameworkSerializer(serializers.ModelSerializer):
 
 class RequirementSerializer(serializers.ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Requirement
@@ -55,7 +57,7 @@ class MappingSerializer(serializers.ModelSerializer):
         ]
 
 
-class _LibraryViewSet(viewsets.ReadOnlyModelViewSet):
+class _LibraryViewSet(StrictViewSetMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [RolePermission]
     read_action = Action.VIEW
     write_action = Action.ADMIN
@@ -68,12 +70,11 @@ class FrameworkViewSet(_LibraryViewSet):
 
 class RequirementViewSet(_LibraryViewSet):
     serializer_class = RequirementSerializer
+    filterset_class = RequirementFilterSet
+    queryset = Requirement.objects.filter(active=True)
 
     def get_queryset(self) -> Any:
-        queryset = Requirement.objects.filter(active=True).select_related("framework", "parent")
-        framework = self.request.query_params.get("framework")
-        if framework:
-            queryset = queryset.filter(framework__code=framework)
+        queryset = super().get_queryset().select_related("framework", "parent")
         return queryset.order_by("framework__code", "position")
 
 

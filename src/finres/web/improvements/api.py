@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -26,6 +26,11 @@ from finres.core import plans
 from finres.web.api import OrganisationViewSet, router
 from finres.web.assessments.models import RequirementResult
 from finres.web.frameworks.models import Requirement
+from finres.web.improvements.filters import (
+    ExceptionFilterSet,
+    FindingFilterSet,
+    MilestoneFilterSet,
+)
 from finres.web.improvements.forms import DATE_PROBLEMS, editors_of, expiry_too_far
 from finres.web.improvements.models import Finding, Milestone, RiskException, exception_max_days
 from finres.web.improvements.services import (
@@ -35,8 +40,9 @@ from finres.web.improvements.services import (
     decide_exception,
     set_milestone_done,
 )
-from finres.web.improvements.views import filter_exceptions, filter_findings, today
+from finres.web.improvements.views import today
 from finres.web.orgs.roles import Action, allows
+from finres.web.strict import StrictFieldsMixin
 
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
 
@@ -63,7 +69,7 @@ def date_error(problem: plans.DateProblem, due: Any = "") -> str:
     return str(DATE_PROBLEMS[problem]) % {"due": due}
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     finding = OrganisationScopedField(queryset=Finding.objects.all())
     owner = EditorField(required=False, allow_null=True)
     overdue = serializers.SerializerMethodField()
@@ -111,7 +117,7 @@ class NestedMilestoneSerializer(MilestoneSerializer):
         read_only_fields = fields
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     requirement = serializers.PrimaryKeyRelatedField(
         queryset=Requirement.objects.filter(active=True), required=False, allow_null=True
     )
@@ -182,12 +188,12 @@ class FindingSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class StatusChangeSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Finding.Status.choices)
     closing_note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RiskExceptionSerializer(serializers.ModelSerializer):
+class RiskExceptionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     requirement = serializers.PrimaryKeyRelatedField(
         queryset=Requirement.objects.filter(active=True), required=False, allow_null=True
     )
@@ -283,11 +289,11 @@ class RiskExceptionSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CloseSerializer(serializers.Serializer):
+class CloseSerializer(StrictFieldsMixin, serializers.Serializer):
     closing_note = serializers.CharField()
 
 
@@ -301,40 +307,20 @@ class FindingViewSet(OrganisationViewSet):
 
     queryset = Finding.objects.all()
     serializer_class = FindingSerializer
+    filterset_class = FindingFilterSet
     http_method_names = NO_DELETE
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "status", str, description="open, in_progress, closed or all (default: not closed)"
-            ),
-            OpenApiParameter("severity", str),
-            OpenApiParameter("source", str),
-            OpenApiParameter("overdue", bool),
-            OpenApiParameter("owner", str, description="a user id, me or none"),
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
     def get_queryset(self) -> Any:
-        on = today()
-        queryset = (
+        return (
             super()
             .get_queryset()
             .select_related("owner", "requirement__framework")
             .prefetch_related(
                 Prefetch("milestones", queryset=Milestone.objects.select_related("finding"))
             )
-            .with_progress(on)
+            .with_progress(today())
             .worklist_order()
         )
-        if self.action == "list":
-            params = self.request.query_params
-            filters = {k: params.get(k) for k in ("status", "severity", "source", "owner")}
-            filters["overdue"] = params.get("overdue") in ("1", "true", "yes")
-            queryset = filter_findings(queryset, filters, self.request.user, on)
-        return queryset
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "today": today()}
@@ -345,6 +331,7 @@ class FindingViewSet(OrganisationViewSet):
     @extend_schema(request=StatusChangeSerializer, responses=FindingSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request: Request, pk: str | None = None) -> Response:
+        self.get_object()  # not found (404) comes before a bad body (400)
         change = StatusChangeSerializer(data=request.data)
         change.is_valid(raise_exception=True)
         with transaction.atomic():
@@ -361,18 +348,8 @@ class FindingViewSet(OrganisationViewSet):
 class MilestoneViewSet(OrganisationViewSet):
     queryset = Milestone.objects.select_related("finding").order_by("due_date", "pk")
     serializer_class = MilestoneSerializer
+    filterset_class = MilestoneFilterSet
     http_method_names = NO_DELETE
-
-    @extend_schema(parameters=[OpenApiParameter("finding", int)])
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    def get_queryset(self) -> Any:
-        queryset = super().get_queryset()
-        finding = self.request.query_params.get("finding")
-        if self.action == "list" and finding:
-            queryset = queryset.filter(finding_id=int(finding) if finding.isdigit() else -1)
-        return queryset
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "today": today()}
@@ -403,29 +380,11 @@ class RiskExceptionViewSet(OrganisationViewSet):
 
     queryset = RiskException.objects.all()
     serializer_class = RiskExceptionSerializer
+    filterset_class = ExceptionFilterSet
     http_method_names = NO_DELETE
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "status",
-                str,
-                description="proposed, approved, rejected, closed or "
-                "all (default: proposed or approved)",
-            ),
-            OpenApiParameter("flag", str, enum=["expired", "expiring_soon"]),
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
     def get_queryset(self) -> Any:
-        queryset = super().get_queryset().worklist_order()
-        if self.action == "list":
-            params = self.request.query_params
-            filters = {"status": params.get("status"), "flag": params.get("flag")}
-            queryset = filter_exceptions(queryset, filters, today())
-        return queryset
+        return super().get_queryset().worklist_order()
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "today": today()}
@@ -440,6 +399,7 @@ class RiskExceptionViewSet(OrganisationViewSet):
     def _decide(self, request: Request, approve: bool) -> Response:
         if not allows(getattr(request, "role", None), Action.APPROVE):
             raise PermissionDenied(_("Your role may not approve or reject exceptions."))
+        self.get_object()  # not found (404) comes before a bad body (400)
         decision = DecisionSerializer(data=request.data)
         decision.is_valid(raise_exception=True)
         with transaction.atomic():
@@ -465,6 +425,7 @@ class RiskExceptionViewSet(OrganisationViewSet):
     @extend_schema(request=CloseSerializer, responses=RiskExceptionSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
+        self.get_object()  # not found (404) comes before a bad body (400)
         closing = CloseSerializer(data=request.data)
         closing.is_valid(raise_exception=True)
         with transaction.atomic():

@@ -23,6 +23,7 @@ from finres.web.api import OrganisationViewSet, RolePermission, router
 from finres.web.orgs.roles import Action, allows
 from finres.web.reports import content, documents, metrics, workflow
 from finres.web.reports.models import BoardReport, Declaration, Signatory
+from finres.web.strict import StrictFieldsMixin, StrictViewSetMixin
 
 
 class Conflict(APIException):
@@ -132,9 +133,10 @@ YEAR_PARAMETER = OpenApiParameter(
 )
 
 
-class DashboardViewSet(viewsets.ViewSet):
+class DashboardViewSet(StrictViewSetMixin, viewsets.ViewSet):
     """The dashboard's figures for the caller's current organisation."""
 
+    query_parameters = {"compliance": frozenset({"year"}), "maturity": frozenset({"year"})}
     permission_classes = [permissions.IsAuthenticated, RolePermission]
     read_action = Action.REPORTS
     write_action = Action.ADMIN  # nothing to write
@@ -191,7 +193,9 @@ class OrganisationYearValidation:
         return year
 
 
-class BoardReportSerializer(OrganisationYearValidation, serializers.ModelSerializer):
+class BoardReportSerializer(
+    StrictFieldsMixin, OrganisationYearValidation, serializers.ModelSerializer
+):
     class Meta:
         model = BoardReport
         fields = [
@@ -229,6 +233,7 @@ class BoardReportSerializer(OrganisationYearValidation, serializers.ModelSeriali
 class DocumentViewSet(OrganisationViewSet):
     read_action = Action.REPORTS
     write_action = Action.MANAGE
+    conflict_actions = ("update", "partial_update", "destroy", "finalise")
 
     def perform_update(self, serializer: Any) -> None:
         try:
@@ -277,13 +282,15 @@ class BoardReportViewSet(DocumentViewSet):
         return Response(self.get_serializer(report).data)
 
 
-class SignatorySerializer(serializers.ModelSerializer):
+class SignatorySerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Signatory
         fields = ["position", "title", "name", "signed_on"]
 
 
-class DeclarationSerializer(OrganisationYearValidation, serializers.ModelSerializer):
+class DeclarationSerializer(
+    StrictFieldsMixin, OrganisationYearValidation, serializers.ModelSerializer
+):
     signatories = SignatorySerializer(many=True)
 
     class Meta:

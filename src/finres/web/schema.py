@@ -1,0 +1,68 @@
+"""The OpenAPI schema, as the API really behaves (drf-spectacular).
+
+On top of what drf-spectacular derives from the serializers and FilterSets, every operation
+documents the errors it can answer with, in the one error format of ``finres.web.api``: 400
+(invalid input, unknown parameter or field), 401 (no or bad credentials), 403 (the role may not),
+404 on lists (a page past the end) and on objects (not found, or another organisation's), 409
+where the viewset names the action in ``conflict_actions``; and request bodies accept no
+property they do not list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import ResolvedComponent
+
+ERROR_COMPONENT = "Error"
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An error: a `detail` message, or the problems by field or parameter name "
+    "(each a list of messages; nested for nested fields).",
+    "properties": {"detail": {"description": "what went wrong"}},
+    "additionalProperties": True,
+}
+ERRORS = {
+    "400": "Invalid input: the body names each field or parameter and its problems.",
+    "401": "No credentials, or invalid ones.",
+    "403": "Your role in the current organisation may not do this.",
+    "404": "Not found (or another organisation's).",
+    "409": "Conflicts with the object's state.",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _error_codes(self) -> list[str]:
+        codes = ["400", "401", "403"]
+        action = getattr(self.view, "action", None)
+        if "{" in self.path or self._is_list_view():
+            codes.append("404")
+        if action in getattr(self.view, "conflict_actions", ()):
+            codes.append("409")
+        return codes
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        component = ResolvedComponent(
+            name=ERROR_COMPONENT,
+            type=ResolvedComponent.SCHEMA,
+            schema=ERROR_SCHEMA,
+            object=ERROR_COMPONENT,
+        )
+        self.registry.register_on_missing(component)
+        for code in self._error_codes():
+            responses.setdefault(
+                code,
+                {
+                    "description": ERRORS[code],
+                    "content": {"application/json": {"schema": component.ref}},
+                },
+            )
+        return responses
+
+    def _map_serializer(self, serializer: Any, direction: Any, bypass_extensions: bool = False):  # type: ignore[no-untyped-def]
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and schema.get("type") == "object":
+            schema["additionalProperties"] = False  # see finres.web.strict.StrictFieldsMixin
+        return schema
