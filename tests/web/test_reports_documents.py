@@ -162,8 +162,9 @@ def test_who_may_do_what(client_for: Any, org: Organisation) -> None:
     report = board_report(org)
     board = client_for(Role.BOARD, org)
     assert board.get(reverse("reports:index")).status_code == 200
-    assert board.get(reverse("reports:board_detail", args=[report.pk])).status_code == 200
-    assert board.get(reverse("reports:board_pdf", args=[report.pk])).status_code == 200
+    # A draft is not for the board (see test_board_report_reading).
+    assert board.get(reverse("reports:board_detail", args=[report.pk])).status_code == 404
+    assert board.get(reverse("reports:board_pdf", args=[report.pk])).status_code == 404
     assert board.get(reverse("reports:board_create")).status_code == 403
     assert board.get(reverse("reports:board_edit", args=[report.pk])).status_code == 403
     assert board.post(reverse("reports:board_finalise", args=[report.pk])).status_code == 403
@@ -293,6 +294,7 @@ def test_the_board_report_in_word(ciso_client: Client, org: Organisation) -> Non
 
 def test_a_board_member_downloads_the_report(client_for: Any, org: Organisation) -> None:
     report = board_report(org)
+    BoardReport.objects.filter(pk=report.pk).update(status=DocumentStatus.FINAL)
     board = client_for(Role.BOARD, org)
     response = board.get(reverse("reports:board_docx", args=[report.pk]))
     assert response.status_code == 200
@@ -427,7 +429,7 @@ def test_board_reports_through_the_api(
         == 404
     )
     board = client_for(Role.BOARD, org)
-    assert board.get(f"/api/board-reports/{pk}/").status_code == 200
+    assert board.get(f"/api/board-reports/{pk}/").status_code == 404  # a draft
     assert board.post(f"/api/board-reports/{pk}/finalise/").status_code == 403
     assert (
         board.patch(
@@ -437,6 +439,7 @@ def test_board_reports_through_the_api(
     )
     final = ciso_client.post(f"/api/board-reports/{pk}/finalise/")
     assert final.status_code == 200 and final.json()["status"] == "final"
+    assert board.get(f"/api/board-reports/{pk}/").status_code == 200
     conflict = ciso_client.patch(
         f"/api/board-reports/{pk}/", {"summary": "x"}, content_type="application/json"
     )
@@ -495,6 +498,7 @@ def test_demo_loads_reports_once() -> None:
 def test_report_figures_through_the_api(client_for: Any, org: Organisation) -> None:
     populate(org)
     report = board_report(org)
+    BoardReport.objects.filter(pk=report.pk).update(status=DocumentStatus.FINAL)
     board = client_for(Role.BOARD, org)
     data = board.get(f"/api/board-reports/{report.pk}/data/").json()
     assert data["year"] == 2025

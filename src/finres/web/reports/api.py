@@ -235,6 +235,9 @@ class DocumentViewSet(OrganisationViewSet):
     write_action = Action.MANAGE
     conflict_actions = ("update", "partial_update", "destroy", "finalise")
 
+    def get_queryset(self) -> Any:
+        return workflow.readable(super().get_queryset(), getattr(self.request, "role", None))
+
     def perform_update(self, serializer: Any) -> None:
         try:
             workflow.ensure_draft(serializer.instance)

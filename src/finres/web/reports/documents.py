@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -91,7 +90,8 @@ def change(value: float | None) -> str:
 
 
 def money(value: int | None) -> str:
-    return "–" if value is None else number_format(value, force_grouping=True)
+    """NT$ amounts with thousands separators in every language (12,345,678)."""
+    return "–" if value is None else f"{value:,}"
 
 
 def presentation(data: dict[str, Any], lang: Language | None = None) -> dict[str, Any]:
@@ -268,7 +268,7 @@ def board_report_pdf(report: BoardReport) -> bytes:
 def board_context(
     report: BoardReport, shown: dict[str, Any], images: dict[str, SafeString]
 ) -> dict[str, Any]:
-    return {
+    context: dict[str, Any] = {
         "report": report,
         "data": shown,
         "charts": images,
@@ -282,6 +282,17 @@ def board_context(
             "staff": "–" if report.security_staff is None else str(report.security_staff),
         },
     }
+    budget = context["budget"]
+    # One row per figure: six columns side by side do not fit the width of an A4 page.
+    context["budget_rows"] = [
+        [_("Security budget planned (NT$)"), budget["planned"]],
+        [_("Spent (NT$)"), budget["spent"]],
+        [_("Execution"), budget["execution"]],
+        [_("IT budget (NT$)"), budget["it"]],
+        [_("Security share of IT"), budget["share_of_it"]],
+        [_("Security staff (FTE)"), budget["staff"]],
+    ]
+    return context
 
 
 def declaration_pdf(declaration: Declaration) -> bytes:
@@ -590,29 +601,8 @@ def _docx_section_data(
             numeric={0, 1, 2, 3, 4},
         )
     elif key == "budget":
-        budget = board_context(report, shown, {})["budget"]
-        _table(
-            document,
-            [
-                _("Security budget planned (NT$)"),
-                _("Spent (NT$)"),
-                _("Execution"),
-                _("IT budget (NT$)"),
-                _("Security share of IT"),
-                _("Security staff (FTE)"),
-            ],
-            [
-                [
-                    budget["planned"],
-                    budget["spent"],
-                    budget["execution"],
-                    budget["it"],
-                    budget["share_of_it"],
-                    budget["staff"],
-                ]
-            ],
-            numeric={0, 1, 2, 3, 4, 5},
-        )
+        rows = board_context(report, shown, {})["budget_rows"]
+        _table(document, [_("Budget and resources"), _("Value")], rows, numeric={1})
 
 
 def declaration_docx(declaration: Declaration) -> bytes:

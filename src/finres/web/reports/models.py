@@ -110,10 +110,11 @@ class BoardReport(Audited, models.Model):
 
     @property
     def security_share_of_it(self) -> float | None:
-        """Security spending as a share of the IT budget."""
-        if not self.it_budget or self.budget_spent is None:
+        """The security budget as a share of the IT budget (budget to budget, as regulators
+        compare them; the spending is shown separately as the execution rate)."""
+        if not self.it_budget or self.budget_planned is None:
             return None
-        return self.budget_spent / self.it_budget
+        return self.budget_planned / self.it_budget
 
 
 class Declaration(Audited, models.Model):

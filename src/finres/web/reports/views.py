@@ -82,15 +82,15 @@ class DashboardView(ReportsMixin, TemplateView):
         context["year"] = found.year
         upcoming, upcoming_count = metrics.upcoming_requirements(organisation, today)
         context["upcoming"], context["upcoming_count"] = upcoming, upcoming_count
-        context.update(self.late(today))
+        context.update(self.late(today, found))
         context["group"] = organisation.is_group
         context["today"] = today
         return context
 
-    def late(self, today: dt.date) -> dict[str, Any]:
-        """Overdue actions, lapsing exceptions and expiring evidence: the counts for everyone
-        who sees the dashboard, the items themselves only for those who may read business
-        data."""
+    def late(self, today: dt.date, found: metrics.OrganisationMetrics) -> dict[str, Any]:
+        """Overdue actions, lapsing exceptions, expiring evidence and compliant results whose
+        evidence has expired: the counts for everyone who sees the dashboard, the items
+        themselves only for those who may read business data."""
         plans = improvement_queries.overview(self.organisation, today, limit=LIST_LIMIT)
         current = self.scope(Evidence.objects.filter(superseded_by__isnull=True))
         soon = today + dt.timedelta(days=content.EXPIRING_DAYS)
@@ -102,7 +102,17 @@ class DashboardView(ReportsMixin, TemplateView):
             ),
             "expiring_days": content.EXPIRING_DAYS,
         }
+        # The assessments the dashboard counts: each framework's latest up to the year.
+        unsupported = metrics.compliant_on_expired_evidence(
+            self.organisation, [status.latest.pk for status in found.frameworks], today
+        )
+        late["unsupported_count"] = unsupported.count()
         if self.may(Action.VIEW):
+            late["unsupported"] = list(
+                unsupported.select_related("requirement", "assessment__framework").order_by(
+                    "assessment__framework__code", "requirement__position"
+                )[:LIST_LIMIT]
+            )
             late["expiring_evidence"] = list(
                 current.filter(expiry_date__lte=soon)
                 .order_by("expiry_date", "pk")
@@ -180,8 +190,8 @@ class IndexView(ReportsMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        reports = self.scope(BoardReport.objects.all())
-        declarations = self.scope(Declaration.objects.all())
+        reports = workflow.readable(self.scope(BoardReport.objects.all()), self.role)
+        declarations = workflow.readable(self.scope(Declaration.objects.all()), self.role)
         this_year = timezone.localdate().year
         years = sorted(
             set(reports.values_list("year", flat=True))
@@ -215,7 +225,9 @@ class BoardReportMixin(OrganisationMixin):
     model = BoardReport
 
     def get_queryset(self) -> Any:
-        return self.scope(BoardReport.objects.select_related("organisation", "signed_by"))
+        return workflow.readable(
+            self.scope(BoardReport.objects.select_related("organisation", "signed_by")), self.role
+        )
 
 
 class BoardReportDetailView(BoardReportMixin, DetailView):
@@ -371,8 +383,11 @@ class DeclarationMixin(OrganisationMixin):
     model = Declaration
 
     def get_queryset(self) -> Any:
-        return self.scope(
-            Declaration.objects.select_related("organisation").prefetch_related("signatories")
+        return workflow.readable(
+            self.scope(
+                Declaration.objects.select_related("organisation").prefetch_related("signatories")
+            ),
+            self.role,
         )
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finres.web.orgs.roles import Action, allows
 from finres.web.reports import content
 from finres.web.reports.documents import sections
 from finres.web.reports.models import BoardReport, Declaration, DocumentStatus
@@ -18,6 +20,17 @@ from finres.web.reports.models import BoardReport, Declaration, DocumentStatus
 
 class DocumentError(Exception):
     """A document cannot change as asked; the message says why (and is shown to the user)."""
+
+
+def readable(queryset: QuerySet[Any], role: str | None) -> QuerySet[Any]:
+    """The documents (board reports or declarations) ``role`` may read.
+
+    A draft is work in progress of the CISO's team: those who may read business data see it; a
+    board member (who may read reports only) sees a document once it is final.
+    """
+    if allows(role, Action.VIEW):
+        return queryset
+    return queryset.filter(status=DocumentStatus.FINAL)
 
 
 def ensure_draft(document: BoardReport | Declaration) -> None:
