@@ -34,6 +34,13 @@ FINDING_TRANSITIONS: dict[FindingStatus, frozenset[FindingStatus]] = {
     FindingStatus.CLOSED: frozenset({FindingStatus.OPEN}),
 }
 
+# The step a person usually takes next, offered first: start the work, finish it, or reopen.
+NEXT_FINDING_STATUS: dict[FindingStatus, FindingStatus] = {
+    FindingStatus.OPEN: FindingStatus.IN_PROGRESS,
+    FindingStatus.IN_PROGRESS: FindingStatus.CLOSED,
+    FindingStatus.CLOSED: FindingStatus.OPEN,
+}
+
 # A plan whose date is further away than this is almost certainly a typing mistake.
 PLAN_HORIZON_DAYS = 5 * 366
 # An approved exception is "expiring soon" this many days before its expiry date.

@@ -241,10 +241,13 @@ class FindingStatusForm(forms.Form):
     def __init__(self, *args: Any, finding: Finding, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.finding = finding
-        allowed = plans.FINDING_TRANSITIONS[plans.FindingStatus(finding.status)]
+        current = plans.FindingStatus(finding.status)
+        allowed = plans.FINDING_TRANSITIONS[current]
         self.fields["status"].choices = [
             (value, text) for value, text in Finding.Status.choices if value in allowed
         ]
+        # Preselect the usual next step (not the first choice: "open" would send work back).
+        self.fields["status"].initial = plans.NEXT_FINDING_STATUS[current].value
 
 
 class ExceptionForm(RequirementPicker, forms.ModelForm):

@@ -1,7 +1,8 @@
 """Read-side queries of improvement plans and exceptions for other pages (the dashboard).
 
 ``overview(organisation, today)`` answers "what is late or about to lapse" in a fixed number of
-queries (seven, whatever the amount of data): three counts and four short lists.
+queries (eight, whatever the amount of data): three counts, four short lists and the late
+milestones of the listed findings.
 """
 
 from __future__ import annotations
@@ -66,6 +67,18 @@ def overview(organisation: Organisation, today: dt.date, limit: int = OVERVIEW_L
     result.overdue_milestones = list(
         milestones.select_related("finding", "owner").order_by("due_date", "pk")[:limit]
     )
+    # A finding is overdue when one of its milestones is, so the dashboard lists each late
+    # milestone under its finding (counted once) rather than as a second overdue action.
+    late: dict[int, list[Milestone]] = {}
+    for milestone in (
+        Milestone.objects.filter(finding__in=[f.pk for f in result.overdue_findings])
+        .overdue(today)
+        .select_related("owner")
+        .order_by("due_date", "pk")
+    ):
+        late.setdefault(milestone.finding_id, []).append(milestone)
+    for finding in result.overdue_findings:
+        finding.late_milestones = late.get(finding.pk, [])
     counts = exceptions.tracked().aggregate(
         expired=Count("pk", filter=Q(expiry_date__lt=today)),
         expiring=Count("pk", filter=Q(expiry_date__gte=today, expiry_date__lte=soon)),

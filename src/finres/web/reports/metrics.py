@@ -462,3 +462,24 @@ def upcoming_requirements(
         )
         for item in upcoming[:limit]
     ], len(upcoming)
+
+
+def compliant_on_expired_evidence(
+    organisation: Organisation, assessment_ids: Sequence[int], today: dt.date
+) -> Any:
+    """Results marked compliant in the given assessments whose evidence has all expired: at
+    least one piece is linked and none is still valid on ``today`` (no expiry date, or one not
+    yet passed). The claim of compliance then rests on nothing current."""
+    from finres.web.evidence.models import EvidenceLink
+
+    links = EvidenceLink.objects.filter(result=OuterRef("pk"))
+    valid = links.filter(
+        Q(evidence__expiry_date__isnull=True) | Q(evidence__expiry_date__gte=today)
+    )
+    return (
+        RequirementResult.objects.filter(
+            organisation=organisation, assessment_id__in=assessment_ids, result=Result.COMPLIANT
+        )
+        .filter(Exists(links))
+        .exclude(Exists(valid))
+    )
