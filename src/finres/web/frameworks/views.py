@@ -4,11 +4,30 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView
 
 from finres.web.frameworks.models import Framework, Mapping, Requirement
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
+
+# What a node that groups others is called, shown before its reference ("工作項目 1").
+KIND_LABELS = {
+    "axis": _("Axis"),
+    "work-item": _("Work item"),
+    "measure": _("Measure"),
+    "item": _("Item"),
+    "sub-item": _("Sub-item"),
+    "pillar": _("Pillar"),
+    "function": _("Function"),
+    "category": _("Category"),
+    "theme": _("Theme"),
+    "chapter": _("Chapter"),
+    "section": _("Section"),
+    "article": _("Article"),
+    "domain": _("Domain"),
+    "subdomain": _("Subdomain"),
+}
 
 
 class LibraryMixin(OrganisationMixin):
@@ -55,12 +74,28 @@ class FrameworkDetailView(LibraryMixin, DetailView):
                 "kind",
             )
         )
-        depth: dict[int, int] = {}
-        for node in nodes:
-            depth[node.pk] = depth.get(node.parent_id, -1) + 1 if node.parent_id else 0
-            node.depth = depth[node.pk]
-        context["nodes"] = nodes
+        context["nodes"] = in_tree_order(nodes)
         return context
+
+
+def in_tree_order(nodes: list[Requirement]) -> list[Requirement]:
+    """The nodes as a tree reads (each followed by its children, in file order), each with
+    its ``depth``: a file may list all axes first and their measures later."""
+    children: dict[int | None, list[Requirement]] = {}
+    known = {node.pk for node in nodes}
+    for node in nodes:  # already in file order
+        parent = node.parent_id if node.parent_id in known else None
+        children.setdefault(parent, []).append(node)
+    ordered: list[Requirement] = []
+    stack = [(node, 0) for node in reversed(children.get(None, []))]
+    while stack:
+        node, depth = stack.pop()
+        node.depth = depth
+        node.groups = node.pk in children
+        node.kind_label = KIND_LABELS.get(node.kind, "") if node.groups else ""
+        ordered.append(node)
+        stack.extend((child, depth + 1) for child in reversed(children.get(node.pk, [])))
+    return ordered
 
 
 class RequirementDetailView(LibraryMixin, DetailView):
