@@ -35,8 +35,10 @@ from finres.core.library import (
 from finres.core.library.loader import library_files
 from finres.core.library.schema import Framework, RequirementNode
 from finres.core.oscal import export_catalog
+from finres.core.dates import DateError, parse_date
 from finres.core.profile import ProfileError, load_profile
 from finres.core.vocab import Industry
+from finres.usage import usage_message
 
 
 class Lang(StrEnum):
@@ -139,10 +141,10 @@ def tier(
 
 def _parse_date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return parse_date(value)
+    except DateError as error:
         raise UserError(
-            _("--as-of: {value!r} is not a date in the form YYYY-MM-DD").format(value=value)
+            _("{option}: {problem}").format(option="--as-of", problem=error.text(_state.language))
         ) from None
 
 
@@ -690,7 +692,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         app(args=args, standalone_mode=False)
     except TyperException as error:  # usage errors: bad option, missing argument, bad value
-        _fail(error.format_message().replace("\n", " "), 2)
+        _fail(usage_message(error, _), 2)
     except Abort:
         _fail(_("interrupted"), 130)
     except Exit as exit_:
@@ -705,7 +707,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                 path=error.path, reason=_(error.reason)
             )
         )
-    except (UserError, ProfileError, UnknownFrameworkError) as error:
+    except ProfileError as error:
+        _fail(error.message(_state.language))
+    except UnknownFrameworkError as error:
+        _fail(
+            _("unknown framework {id!r} (known: {known})").format(
+                id=error.framework_id, known=", ".join(error.known)
+            )
+        )
+    except UserError as error:
         _fail(str(error))
     except BrokenPipeError:
         raise SystemExit(1) from None

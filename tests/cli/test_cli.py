@@ -154,12 +154,12 @@ def test_extension_folder(capsys, monkeypatch) -> None:
     [
         (["tier", "--industry", "brokerage", "--paid-in-capital", "1"], "'brokerage'", 2),
         (["applicable", "--profile", "/nonexistent.yaml"], "no such file", 1),
-        (["applicable", "--profile", str(PROFILE), "--as-of", "2026-13-01"], "YYYY-MM-DD", 1),
+        (["applicable", "--profile", str(PROFILE), "--as-of", "2026-13-01"], "no month 13", 1),
         (["applicable", "--profile", str(PROFILE), "--framework", "nope"], "unknown framework", 1),
         (["library", "show", "nope"], "unknown framework 'nope'", 1),
         (["export", "oscal", "--framework", "nope"], "unknown framework 'nope'", 1),
         (["library", "validate", "/nonexistent"], "no such file or folder", 1),
-        (["frobnicate"], "No such command", 2),
+        (["frobnicate"], "no such command", 2),
     ],
 )
 def test_errors_are_one_line_without_traceback(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -15,22 +15,81 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from finres.core.i18n import DEFAULT_LANGUAGE, N_, Language, gettext_for
 from finres.core.vocab import Fact, Industry, Use
 
 MAX_PROFILE_BYTES = 1024 * 1024
 
 
-class ProfileError(ValueError):
-    """A profile that cannot be used; ``problems`` lists (field, message) for every defect."""
+class Problem(NamedTuple):
+    """One defect of a profile: the field, and the message as a gettext msgid with its values."""
 
-    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+    field: str
+    message: str
+    values: dict[str, Any] = {}
+
+    def text(self, language: Language = "en") -> str:
+        return gettext_for(language).gettext(self.message).format(**self.values)
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; ``problems`` lists (field, message) for every defect, in
+    English, and ``message(language)`` says it all on one line in the user's language."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
-        self.problems = problems
-        detail = "; ".join(
-            f"{field}: {message}" if field else message for field, message in problems
+        self.details = problems
+        self.problems = [(p.field, p.text("en")) for p in problems]
+        super().__init__(self.message("en"))
+
+    def message(self, language: Language = DEFAULT_LANGUAGE) -> str:
+        translate = gettext_for(language).gettext
+        parts = [
+            translate("{field}: {problem}").format(field=p.field, problem=p.text(language))
+            if p.field
+            else p.text(language)
+            for p in self.details
+        ]
+        return translate("{source}: {problems}").format(
+            source=self.source, problems=translate("; ").join(parts)
         )
-        super().__init__(f"{source}: {detail}")
+
+
+# The wording of each kind of defect pydantic reports (its own messages are not shown: they
+# are English only and name pydantic's types, e.g. "Input should be a valid integer").
+_MESSAGES: dict[str, str] = {
+    "extra_forbidden": N_("unknown field"),
+    "missing": N_("missing"),
+    "int_type": N_("expected a whole number"),
+    "int_parsing": N_("expected a whole number"),
+    "int_from_float": N_("expected a whole number"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "bool_type": N_("expected true or false"),
+    "bool_parsing": N_("expected true or false"),
+    "string_type": N_("expected text"),
+    "string_too_short": N_("must not be empty"),
+    "string_too_long": N_("must be at most {max_length} characters"),
+    "enum": N_("{input!r} is not allowed (one of: {allowed})"),
+    "repeated": N_("listed more than once: {values}"),
+    "not_a_list": N_("expected a list"),
+    "frozen_set_type": N_("expected a list"),
+    "dict_type": N_("expected a mapping of names to true or false"),
+}
+_ALLOWED = {"industry": Industry, "uses": Use, "facts": Fact}
+
+
+def _problem(item: Any) -> Problem:
+    field = ".".join(str(part) for part in item["loc"] if part != "[key]")
+    kind = item["type"]
+    values: dict[str, Any] = {key: value for key, value in (item.get("ctx") or {}).items()}
+    if kind == "enum":
+        vocabulary = _ALLOWED.get(str(item["loc"][0]) if item["loc"] else "")
+        allowed = [v.value for v in vocabulary] if vocabulary else []
+        values = {"input": item["input"], "allowed": ", ".join(allowed)}
+    message = _MESSAGES.get(kind, N_("not a valid value"))
+    return Problem(field, message, values)
 
 
 class InstitutionProfile(BaseModel):
@@ -57,9 +116,11 @@ class InstitutionProfile(BaseModel):
         if isinstance(value, list):
             repeated = sorted({str(v) for v in value if value.count(v) > 1})
             if repeated:
-                raise ValueError(f"listed more than once: {', '.join(repeated)}")
+                raise PydanticCustomError(
+                    "repeated", "listed more than once: {values}", {"values": ", ".join(repeated)}
+                )
         elif not isinstance(value, (set, frozenset)):
-            raise ValueError("expects a list")
+            raise PydanticCustomError("not_a_list", "expected a list")
         return value
 
     @field_validator("facts", mode="before")
@@ -95,22 +156,11 @@ class InstitutionProfile(BaseModel):
 
 def profile_from_data(data: Any, source: str = "profile") -> InstitutionProfile:
     if not isinstance(data, dict):
-        raise ProfileError(source, [("", "expected a mapping of profile fields")])
+        raise ProfileError(source, [Problem("", N_("expected a mapping of profile fields"))])
     try:
         return InstitutionProfile.model_validate(data)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            field = ".".join(str(part) for part in item["loc"] if part != "[key]")
-            message = item["msg"]
-            if item["type"] == "extra_forbidden":
-                message = "unknown field"
-            elif item["type"] == "enum":
-                message = (
-                    f"{item['input']!r} is not allowed ({message.removeprefix('Input should be ')})"
-                )
-            problems.append((field, message))
-        raise ProfileError(source, problems) from None
+        raise ProfileError(source, [_problem(item) for item in error.errors()]) from None
 
 
 def load_profile(path: Path) -> InstitutionProfile:
@@ -122,12 +172,19 @@ def load_profile(path: Path) -> InstitutionProfile:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ProfileError(source, [("", "no such file")]) from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ProfileError(source, [("", f"not valid JSON: {error}")]) from None
+            raise ProfileError(source, [Problem("", N_("no such file"))]) from None
+        except UnicodeDecodeError:
+            raise ProfileError(source, [Problem("", N_("not UTF-8 text"))]) from None
+        except json.JSONDecodeError as error:
+            problem = Problem(
+                "",
+                N_("not valid JSON (line {line}, column {column})"),
+                {"line": error.lineno, "column": error.colno},
+            )
+            raise ProfileError(source, [problem]) from None
     else:
         try:
             data = read_yaml(path)  # safe, size-limited, refuses duplicate keys
         except LibraryError as error:
-            raise ProfileError(source, [("", p.message) for p in error.problems]) from None
+            raise ProfileError(source, [Problem("", p.message) for p in error.problems]) from None
     return profile_from_data(data, source)
