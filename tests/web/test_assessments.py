@@ -295,7 +295,7 @@ def test_filters(client_for, org, make_user) -> None:
     assert shown(owner="me") == {antivirus.pk}
     assert shown(owner=me) == {antivirus.pk}
     assert antivirus.pk not in shown(owner="none")
-    assert shown(proposal="pending") == {firewall.pk}
+    assert shown(proposal_state="pending") == {firewall.pk}
     assert shown(q="signature") == {antivirus.pk}
     assert shown(q="CC-17010") >= {antivirus.pk, firewall.pk}
     assert len(shown()) == assessment.results.count()

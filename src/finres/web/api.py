@@ -33,7 +33,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     """No route: in the API a JSON error like every other (e.g. ``/api/findings/1.5/``)."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return page_not_found(request, exception)  # type: ignore[arg-type]
+    return page_not_found(request, exception)
 
 
 class RolePermission(permissions.BasePermission):

@@ -118,7 +118,8 @@ class FilterSet(django_filters.FilterSet):
     ) -> None:
         super().__init__(data, queryset, request=request, prefix=prefix)
         if only is not None:
-            self.filters = {name: f for name, f in self.filters.items() if name in only}
+            filters: dict[str, Any] = self.filters  # type: ignore[has-type]
+            self.filters = {name: f for name, f in filters.items() if name in only}
 
     class Meta:
         form = StrictForm

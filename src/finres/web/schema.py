@@ -44,7 +44,7 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
-        component = ResolvedComponent(
+        component = ResolvedComponent(  # type: ignore[no-untyped-call]
             name=ERROR_COMPONENT,
             type=ResolvedComponent.SCHEMA,
             schema=ERROR_SCHEMA,
@@ -61,8 +61,12 @@ class AutoSchema(openapi.AutoSchema):
             )
         return responses
 
-    def _map_serializer(self, serializer: Any, direction: Any, bypass_extensions: bool = False):  # type: ignore[no-untyped-def]
-        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+    def _map_serializer(
+        self, serializer: Any, direction: Any, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer(  # type: ignore[no-untyped-call]
+            serializer, direction, bypass_extensions
+        )
         if direction == "request" and schema.get("type") == "object":
             schema["additionalProperties"] = False  # see finres.web.strict.StrictFieldsMixin
         return schema

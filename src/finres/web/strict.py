@@ -60,7 +60,7 @@ class StrictViewSetMixin:
             if getattr(self, "filterset_class", None) is not None:
                 return  # the FilterSet refuses what it does not know (filtering.StrictForm)
             allowed = set(PAGINATION_PARAMETERS)
-        elif self.action in self.query_parameters:
+        elif self.action is not None and self.action in self.query_parameters:
             allowed = set(self.query_parameters[self.action])
         else:
             return  # an action on one object reads no query parameter

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -242,54 +241,3 @@ class SoAForm(forms.ModelForm):
         if commit:
             row.save()
         return row
-
-
-PENDING_CHOICE = "pending"
-
-
-class ResultFilterForm(forms.Form):
-    result = forms.ChoiceField(
-        label=_("result"), required=False, choices=[("", _("All results")), *Result.choices]
-    )
-    owner = forms.ChoiceField(label=_("owner"), required=False)
-    proposal = forms.ChoiceField(
-        label=_("proposal"),
-        required=False,
-        choices=[("", _("Any")), (PENDING_CHOICE, _("Proposal pending"))],
-    )
-    q = forms.CharField(label=_("search"), required=False, max_length=200)
-
-    def __init__(self, *args: Any, owners: Sequence[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [
-            ("", _("Anyone")),
-            ("me", _("Me")),
-            ("none", _("No owner")),
-            *[(str(user.pk), user.get_username()) for user in owners],
-        ]
-
-    def apply(self, queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
-        if not self.is_valid():
-            return queryset
-        data = self.cleaned_data
-        if data["result"]:
-            queryset = queryset.filter(result=data["result"])
-        owner = data["owner"]
-        if owner == "me":
-            queryset = queryset.filter(owner=user)
-        elif owner == "none":
-            queryset = queryset.filter(owner__isnull=True)
-        elif owner:
-            queryset = queryset.filter(owner_id=int(owner))
-        if data["proposal"] == PENDING_CHOICE:
-            queryset = queryset.filter(proposal_state="pending")
-        text = data["q"].strip()
-        if text:
-            queryset = queryset.filter(
-                Q(requirement__ref__icontains=text)
-                | Q(requirement__code__icontains=text)
-                | Q(requirement__title_zh__icontains=text)
-                | Q(requirement__title_en__icontains=text)
-                | Q(comments__icontains=text)
-            )
-        return queryset

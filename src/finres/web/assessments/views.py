@@ -23,12 +23,12 @@ from django.views.generic import CreateView, ListView, UpdateView
 
 from finres.core.i18n import label
 from finres.web.assessments import onboarding, proposals, soa
+from finres.web.assessments.filters import ResultFilterSet
 from finres.web.assessments.forms import (
     AssessmentCreateForm,
     AssessmentEditForm,
     OnboardingCreateForm,
     OverrideForm,
-    ResultFilterForm,
     ResultForm,
     SoAForm,
 )
@@ -39,9 +39,9 @@ from finres.web.assessments.models import (
     RequirementResult,
     Result,
 )
-from finres.web.assessments.people import eligible_owners
 from finres.web.assessments.stats import result_counts
 from finres.web.audit.models import AuditEvent
+from finres.web.filtering import page_filters
 from finres.web.frameworks.models import Framework
 from finres.web.language import current_language
 from finres.web.orgs.access import OrganisationMixin
@@ -169,6 +169,10 @@ class AssessmentStatusView(AssessmentScoped, View):
         return redirect("assessments:detail", pk=assessment.pk)
 
 
+# The result filters of an assessment's page (the assessment and framework are the page's).
+PAGE_FILTERS = ("result", "owner", "proposal_state", "q")
+
+
 class AssessmentDetailView(AssessmentScoped, ListView):
     """An assessment's requirement results, filtered and paginated, edited inline."""
 
@@ -178,8 +182,6 @@ class AssessmentDetailView(AssessmentScoped, ListView):
 
     def get_queryset(self) -> QuerySet[RequirementResult]:
         self.assessment_object = self.assessment(self.kwargs["pk"])
-        self.owners = list(eligible_owners(self.organisation))
-        self.filter_form = ResultFilterForm(self.request.GET or None, owners=self.owners)
         rows = (
             self.scope(RequirementResult.objects.all())
             .filter(assessment=self.assessment_object)
@@ -187,7 +189,8 @@ class AssessmentDetailView(AssessmentScoped, ListView):
             .annotate(evidence_count=Count("evidence_links"))
             .order_by("requirement__position", "pk")
         )
-        return self.filter_form.apply(rows, self.request.user)
+        self.filterset = page_filters(self.request, ResultFilterSet, rows, only=PAGE_FILTERS)
+        return self.filterset.qs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -205,7 +208,7 @@ class AssessmentDetailView(AssessmentScoped, ListView):
             assessment=assessment,
             summary=summary,
             pending=pending,
-            filter_form=self.filter_form,
+            filter_form=self.filterset.form,
             can_edit=self.may(Action.EDIT) and assessment.status == Assessment.Status.IN_PROGRESS,
             is_soa=assessment.framework.code == ISO27001_ANNEX_A,
         )

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,47 +56,12 @@ def is_current_q() -> Q:
     return Q(superseded_by__isnull=True)
 
 
-def filter_evidence(queryset: QuerySet[Evidence], params: Mapping[str, Any]) -> QuerySet[Evidence]:
-    """Apply the list filters (the same for the pages and the API); bad values are ignored."""
-    today = timezone.localdate()
-    review = params.get("review")
-    if review in Evidence.Review.values:
-        queryset = queryset.filter(review_state=review)
-    kind = params.get("kind")
-    if kind in Evidence.Kind.values:
-        queryset = queryset.filter(kind=kind)
-    days = parse_days(params.get("expiring"))
-    if days is not None:
-        queryset = queryset.filter(
-            expiry_date__gte=today, expiry_date__lte=today + dt.timedelta(days=days)
-        )
-    if _flag(params.get("expired")):
-        queryset = queryset.filter(expiry_date__lt=today)
-    if _flag(params.get("unlinked")):
-        queryset = queryset.filter(~Exists(EvidenceLink.objects.filter(evidence=OuterRef("pk"))))
-    if not _flag(params.get("history")):
-        queryset = queryset.filter(is_current_q())
-    result = params.get("result")
-    if result and str(result).isdigit():
-        queryset = queryset.filter(
-            Exists(EvidenceLink.objects.filter(evidence=OuterRef("pk"), result_id=int(result)))
-        )
-    text = (params.get("q") or "").strip()
-    if text:
-        queryset = queryset.filter(Q(title__icontains=text) | Q(original_name__icontains=text))
-    return queryset
-
-
 def parse_days(value: Any) -> int | None:
     try:
         days = int(value)
     except (TypeError, ValueError):
         return None
     return days if 0 <= days <= MAX_FILTER_DAYS else None
-
-
-def _flag(value: Any) -> bool:
-    return str(value).lower() in {"1", "true", "yes", "on"}
 
 
 def create_evidence(

@@ -32,6 +32,7 @@ from finres.web.assessments.models import Assessment, RequirementResult
 from finres.web.audit import actions
 from finres.web.audit.log import record_security_event
 from finres.web.evidence import services, xlsx
+from finres.web.evidence.filters import EvidenceFilterSet
 from finres.web.evidence.forms import (
     EvidenceEditForm,
     EvidenceForm,
@@ -40,6 +41,7 @@ from finres.web.evidence.forms import (
     WorkbookForm,
 )
 from finres.web.evidence.models import Evidence, EvidenceLink
+from finres.web.filtering import page_filters
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
 
@@ -73,7 +75,9 @@ class EvidenceListView(EvidenceMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Evidence]:
         queryset = services.evidence_for(self.organisation)
-        return services.filter_evidence(queryset, self.request.GET).order_by("-created", "-pk")
+        return page_filters(self.request, EvidenceFilterSet, queryset).qs.order_by(
+            "-created", "-pk"
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -69,14 +69,14 @@ class FindingFilterSet(FilterSet):
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if not self.form.cleaned_data.get("status"):
-            queryset = queryset.open()  # type: ignore[attr-defined]
+            queryset = queryset.open()
         return super().filter_queryset(queryset)
 
     def filter_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset if value == "all" else queryset.filter(status=value)
 
     def filter_overdue(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
-        return queryset.overdue(timezone.localdate()) if value else queryset  # type: ignore[attr-defined]
+        return queryset.overdue(timezone.localdate()) if value else queryset
 
     def filter_owner(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if value == "me":
@@ -120,7 +120,7 @@ class ExceptionFilterSet(FilterSet):
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if not self.form.cleaned_data.get("status"):
-            queryset = queryset.tracked()  # type: ignore[attr-defined]
+            queryset = queryset.tracked()
         return super().filter_queryset(queryset)
 
     def filter_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
@@ -129,5 +129,5 @@ class ExceptionFilterSet(FilterSet):
     def filter_flag(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         on = timezone.localdate()
         if value == plans.ExceptionFlag.EXPIRED.value:
-            return queryset.expired(on)  # type: ignore[attr-defined]
-        return queryset.expiring_soon(on)  # type: ignore[attr-defined]
+            return queryset.expired(on)
+        return queryset.expiring_soon(on)

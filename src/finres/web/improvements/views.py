@@ -22,12 +22,12 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
 
 from finres.web.assessments.models import RequirementResult, Result
+from finres.web.filtering import page_filters
+from finres.web.improvements.filters import ExceptionFilterSet, FindingFilterSet
 from finres.web.improvements.forms import (
     CloseExceptionForm,
     DecisionForm,
-    ExceptionFilterForm,
     ExceptionForm,
-    FindingFilterForm,
     FindingForm,
     FindingStatusForm,
     MilestoneForm,
@@ -52,48 +52,6 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def filter_findings(
-    queryset: QuerySet[Finding], filters: dict[str, Any], user: Any, on: dt.date
-) -> QuerySet[Finding]:
-    """The finding list's filters (shared by the page and the API). Without a status filter
-    closed findings are left out: the list is a worklist."""
-    status = filters.get("status") or ""
-    if status == "":
-        queryset = queryset.open()
-    elif status != "all":
-        queryset = queryset.filter(status=status)
-    for name in ("severity", "source"):
-        if filters.get(name):
-            queryset = queryset.filter(**{name: filters[name]})
-    if filters.get("overdue"):
-        queryset = queryset.overdue(on)
-    owner = str(filters.get("owner") or "")
-    if owner == "me":
-        queryset = queryset.filter(owner=user)
-    elif owner == "none":
-        queryset = queryset.filter(owner__isnull=True)
-    elif owner.isdigit():
-        queryset = queryset.filter(owner_id=int(owner))
-    return queryset
-
-
-def filter_exceptions(
-    queryset: QuerySet[RiskException], filters: dict[str, Any], on: dt.date
-) -> QuerySet[RiskException]:
-    """The exception list's filters; by default only those still tracked."""
-    status = filters.get("status") or ""
-    if status == "":
-        queryset = queryset.tracked()
-    elif status != "all":
-        queryset = queryset.filter(status=status)
-    flag = filters.get("flag") or ""
-    if flag == "expired":
-        queryset = queryset.expired(on)
-    elif flag == "expiring_soon":
-        queryset = queryset.expiring_soon(on)
-    return queryset
-
-
 def query_without_page(request: HttpRequest) -> str:
     """The current filters, for the pagination links."""
     params = request.GET.copy()
@@ -115,24 +73,20 @@ class FindingListView(OrganisationMixin, ListView):
     template_name = "improvements/finding_list.html"
 
     def get_queryset(self) -> QuerySet[Finding]:
-        on = today()
-        self.filter_form = FindingFilterForm(
-            self.request.GET or None, organisation=self.organisation
-        )
-        self.filter_form.is_valid()  # an invalid filter is left out; the valid ones apply
-        filters = getattr(self.filter_form, "cleaned_data", {})
         queryset = (
             super()
             .get_queryset()
             .select_related("owner", "requirement__framework")
-            .with_progress(on)
+            .with_progress(today())
             .worklist_order()
         )
-        return filter_findings(queryset, filters, self.request.user, on)
+        # An invalid filter is left out (and told); the valid ones apply.
+        self.filterset = page_filters(self.request, FindingFilterSet, queryset)
+        return self.filterset.qs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["filter_form"] = self.filter_form
+        context["filter_form"] = self.filterset.form
         context["query"] = query_without_page(self.request)
         return context
 
@@ -376,22 +330,19 @@ class ExceptionListView(OrganisationMixin, ListView):
     template_name = "improvements/exception_list.html"
 
     def get_queryset(self) -> QuerySet[RiskException]:
-        on = today()
-        self.filter_form = ExceptionFilterForm(self.request.GET or None)
-        self.filter_form.is_valid()
-        filters = getattr(self.filter_form, "cleaned_data", {})
         queryset = (
             super()
             .get_queryset()
             .select_related("requirement__framework", "proposed_by", "approver", "finding")
-            .with_flag(on)
+            .with_flag(today())
             .worklist_order()
         )
-        return filter_exceptions(queryset, filters, on)
+        self.filterset = page_filters(self.request, ExceptionFilterSet, queryset)
+        return self.filterset.qs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["filter_form"] = self.filter_form
+        context["filter_form"] = self.filterset.form
         context["query"] = query_without_page(self.request)
         return context
 
