@@ -725,5 +725,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(_("unexpected {kind}: {error}").format(kind=type(error).__name__, error=error), 70)
 
 
+# Sub-commands kept in their own modules (registered last: they use the helpers above).
+from finres.cli_resilience import resilience_app  # noqa: E402
+
+app.add_typer(resilience_app, name="resilience")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
