@@ -385,12 +385,18 @@ def _web() -> Any:
 
 @app.command()
 def setup(lang: LangOption = None) -> None:
-    """Create or upgrade the database and load the library into it."""
+    """Create or upgrade the database, load the library, prepare the static files."""
+    web = _sync_library(lang)
+    if not web.static_is_current():
+        _out().print(_("Preparing the static files (once after each install or upgrade)…"))
+        web.collect_static()
+
+
+def _sync_library(lang: Lang | None) -> Any:
     _start(lang)
     web = _web()
     web.migrate()
     report = web.sync_library()
-    web.collect_static()
     _out().print(
         _(
             "Database ready; library: {created} new, {updated} updated, {same} unchanged "
@@ -402,12 +408,13 @@ def setup(lang: LangOption = None) -> None:
             mappings=report.mappings,
         )
     )
+    return web
 
 
 @library_app.command("sync")
 def library_sync(lang: LangOption = None) -> None:
     """Load or update the library into the web application's database."""
-    setup(lang)
+    _sync_library(lang)
 
 
 organisation_app = typer.Typer(help="Organisations in the web application.", no_args_is_help=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
+    # Exactly what docs/web.md ("Production behind a TLS proxy") tells an operator to set.
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "finres.web.settings.production",
@@ -17,6 +18,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
         "FINRES_AUDIT_KEY": secrets.token_hex(32),
         "FINRES_ALLOWED_HOSTS": "finres.example.org",
         "FINRES_DATA_DIR": str(tmp_path),
+        "FINRES_TRUSTED_PROXY": "127.0.0.1",
     }
     env.pop("DATABASE_URL", None)
     completed = subprocess.run(

@@ -108,6 +108,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # while one request writes; a writer waits for the lock (up to 30 s) instead of failing
     # with "database is locked"; and a transaction takes the write lock when it begins, so it
     # never has to upgrade a read lock half-way (which SQLite refuses at once, without waiting).
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 30,
