@@ -15,17 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import openpyxl
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +37,7 @@ from finres.web.assessments.people import eligible_owners
 from finres.web.audit import actions, log
 from finres.web.evidence import files
 from finres.web.evidence.models import EvidenceLink
+from finres.web.evidence.xlsx_open import WorkbookError, open_workbook, sheet_rows
 from finres.web.frameworks.models import Framework, Requirement
 from finres.web.improvements.models import Finding
 from finres.web.language import current_language
@@ -377,14 +375,6 @@ def _write_summary(
 # --- import ----------------------------------------------------------------------------------
 
 
-class WorkbookError(Exception):
-    """The file as a whole cannot be used (not an XLSX, too large, another assessment …)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 @dataclass(frozen=True)
 class RowError:
     row: int
@@ -459,48 +449,7 @@ def _cell_text(value: Any) -> str:
 
 
 def _open(upload: IO[bytes], size: int | None) -> Any:
-    """Open the upload with openpyxl after the checks that keep a hostile file harmless."""
-    limit = max_bytes()
-    if size is not None and size > limit:
-        raise WorkbookError(
-            gettext("The file is larger than the limit of %(limit)s.")
-            % {"limit": filesizeformat(limit)}
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head:
-        raise WorkbookError(gettext("The file is empty."))
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise WorkbookError(
-            gettext("This is an old Excel file (.xls). Save it as an Excel workbook (.xlsx) first.")
-        )
-    if not head.startswith(b"PK\x03\x04"):
-        raise WorkbookError(gettext("The file is not an Excel workbook (XLSX)."))
-    try:
-        kind = files._ooxml_type(upload)
-    except ValidationError as error:
-        raise WorkbookError(
-            gettext("The file is not an Excel workbook (XLSX): %(reason)s")
-            % {"reason": " ".join(str(m) for m in error.messages)}
-        ) from None
-    if kind != files.XLSX:
-        raise WorkbookError(gettext("The file is not an Excel workbook (XLSX)."))
-    upload.seek(0)
-    with zipfile.ZipFile(upload) as archive:
-        total = sum(member.file_size for member in archive.infolist())
-    if total > max_uncompressed_bytes():
-        raise WorkbookError(
-            gettext("The workbook unpacks to more than %(limit)s; it is refused.")
-            % {"limit": filesizeformat(max_uncompressed_bytes())}
-        )
-    upload.seek(0)
-    try:
-        return openpyxl.load_workbook(upload, read_only=True, data_only=True)
-    except Exception:
-        # openpyxl raises many kinds of errors on damaged files; none of them is the user's
-        # to read, and the file is refused whole.
-        raise WorkbookError(gettext("The workbook could not be read; it may be damaged.")) from None
+    return open_workbook(upload, size, max_bytes(), max_uncompressed_bytes())
 
 
 def _metadata(workbook: Any) -> dict[str, Any]:
@@ -512,7 +461,9 @@ def _metadata(workbook: Any) -> dict[str, Any]:
             )
         )
     values: dict[str, Any] = {}
-    for row in workbook[META_SHEET].iter_rows(min_row=1, max_row=50, max_col=2, values_only=True):
+    for number, row in sheet_rows(workbook[META_SHEET], max_col=2):
+        if number > 50:
+            break
         if row and row[0] is not None:
             values[str(row[0]).strip()] = row[1] if len(row) > 1 else None
     return values
@@ -553,11 +504,11 @@ def read_rows(upload: IO[bytes], assessment: Assessment, size: int | None = None
                 % {"found": meta.get("assessment_id"), "expected": assessment.pk}
             )
         sheet = _data_sheet(workbook)
-        rows = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
-        header = next(rows, None)
-        if header is None:
+        rows = sheet_rows(sheet, max_col=MAX_COLUMNS)
+        first = next(rows, None)
+        if first is None:
             raise WorkbookError(gettext("The results sheet is empty."))
-        positions, unknown = _header_map(header)
+        positions, unknown = _header_map(first[1])
         if "requirement" not in positions:
             raise WorkbookError(
                 gettext("The results sheet has no “%(column)s” column.")
@@ -573,7 +524,7 @@ def read_rows(upload: IO[bytes], assessment: Assessment, size: int | None = None
         yield positions
         limit = max_rows()
         count = 0
-        for row_number, row in enumerate(rows, start=2):
+        for row_number, row in rows:
             if not row or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
                 continue
             count += 1
