@@ -88,6 +88,7 @@ def record_security_event(
     - ``action``: one of the codes in ``finres.web.audit.actions.SECURITY_ACTIONS`` (``LOGIN``,
       ``LOGIN_FAILED``, ``LOGOUT``, ``SECOND_FACTOR_VERIFIED``, ``SECOND_FACTOR_FAILED``,
       ``SECOND_FACTOR_ENROLLED``, ``SECOND_FACTOR_RESET``, ``ACCOUNT_UNLOCKED``,
+      ``PASSWORD_RESET_ISSUED``,
       ``TOKEN_CREATED``, ``TOKEN_REVOKED``, ``TOKEN_USED``, ``EXPORT``, ``DOWNLOAD``); any
       other code is refused with ``ValueError``.
     - ``user``: who acted (default: the current request's user, else ``system``);
