@@ -239,8 +239,25 @@ CONDITIONS = {
     "ch-6": {"internet_order": {"eq": True}},
     "art-39": {"uses": {"contains": "phone_trading"}},
     "art-40": {"uses": {"contains": "video_identity"}},
-    "ch-8": {"uses": {"contains": "ai"}},
+    # art. 42-2 (line 927): 生成式人工智慧（Generative AI）：為人工智慧的一種
+    "ch-8": {"uses": {"contains_any": ["ai", "generative_ai"]}},
     "art-53": {"uses": {"contains": "generative_ai"}},
+    # the narrow conditions, on the facts (issue 8), each with its source line
+    "art-3-3": {"facts.foreign_group_entity": {"eq": True}},  # 72 外資集團在臺子公司或分公司
+    "art-43-3": {"facts.foreign_group_entity": {"eq": True}},  # 949
+    "art-4-1-5": {"facts.offshore_processing": {"eq": True}},  # 110 如將作業項目委託至境外處理
+    "art-8-6-3-2": {"facts.offshore_processing": {"eq": True}},  # 332 境外當地資料保護法規
+    "art-6-3": {"facts.material_cloud_outsourcing": {"eq": True}},  # 190 涉及重大性之雲端委外作業者
+    "art-8-7": {"facts.material_cloud_outsourcing": {"eq": True}},  # 346
+    "art-9-2": {"facts.material_cloud_outsourcing": {"eq": True}},  # 380
+    "art-7-2": {"facts.natural_person_material_system_on_cloud": {"eq": True}},  # 216
+    "art-8-6-3-3": {"facts.natural_person_material_system_on_cloud": {"eq": True}},  # 334
+    "art-8-3-6": {"facts.hybrid_cloud": {"eq": True}},  # 279 雲地混合模式
+    "art-8-6-2": {"facts.cross_border_personal_data": {"eq": True}},  # 316 個人資料跨境傳輸
+    "art-46-4": {"facts.consumer_facing_ai": {"eq": True}},  # 與消費者直接互動之金融服務前
+    "art-51-1": {"facts.consumer_facing_ai": {"eq": True}},  # 與消費者直接互動時
+    "art-47": {"facts.third_party_ai": {"eq": True}},  # 1014 委託第三方業者導入人工智慧系統
+    "art-53-3": {"facts.third_party_ai": {"eq": True}},  # 1137 第三方業者開發之生成式人工智慧系統
 }
 
 TECHNICALLY_VERIFIABLE = {
@@ -249,20 +266,21 @@ TECHNICALLY_VERIFIABLE = {
     "art-36-2", "art-36-3", "art-36-4", "art-36-5", "art-36-6",
 }
 
-# Narrower conditions the institution profile cannot express, marked by tags.
-CONDITION_TAGS = {
-    "cond-material-outsourcing": {
-        "art-6-3", "art-6-3-1", "art-6-3-2", "art-6-3-3", "art-6-3-4", "art-6-3-5", "art-6-3-6",
-        "art-8-7", "art-8-7-1", "art-8-7-2", "art-8-7-3", "art-8-7-4", "art-8-7-5", "art-8-7-6",
-        "art-9-2",
-    },
-    "cond-material-natural-person-systems": {"art-7-2", "art-8-6-3-3"},
-    "cond-offshore-processing": {"art-4-1-5", "art-8-6-3-2"},
-    "cond-foreign-group-entity": {"art-3-3", "art-43-3"},
-    "cond-hybrid-cloud": {"art-8-3-6"},
-    "cond-cross-border-personal-data": {"art-8-6-2"},
-    "cond-consumer-facing-ai": {"art-46-4", "art-51-1"},
-    "cond-third-party-ai": {"art-47", "art-47-1", "art-47-2", "art-47-3", "art-47-4", "art-53-3"},
+# The source line and words of each fact condition (seed 004).
+FACT_LINES = {
+    "art-3-3": (72, "外資集團在臺子公司或分公司"),
+    "art-43-3": (949, "外資集團在臺子公司或分公司"),
+    "art-4-1-5": (110, "委託至境外處理"),
+    "art-8-6-3-2": (332, "境外當地資料保護法規"),
+    "art-6-3": (190, "涉及重大性之雲端委外作業"),
+    "art-8-7": (346, "涉及重大性之雲端委外作業"),
+    "art-9-2": (380, "涉及重大性之雲端委外作業"),
+    "art-7-2": (216, "重大性自然人客戶業務資訊系統"),
+    "art-8-6-3-3": (334, "重大性自然人客戶業務資訊系統"),
+    "art-8-3-6": (279, "雲地混合模"),
+    "art-8-6-2": (316, "個人資料跨境傳輸"),
+    "art-47": (1014, "委託第三方業者導入人工智慧系統"),
+    "art-53-3": (1137, "第三方業者開發之生成式人工智慧系統"),
 }
 # fmt: on
 
@@ -426,14 +444,36 @@ def test_chapters_without_condition(nodes):
         assert nodes[chapter].applies_when is None
 
 
-def test_condition_tags(fw):
-    for tag, expected in CONDITION_TAGS.items():
-        assert {n.id for n in fw.requirements if tag in n.tags} == expected, tag
-        for node_id in expected:
-            # the condition is explained on the node or, for sub-items, on their parent
-            node = next(n for n in fw.requirements if n.id == node_id)
-            parent = next((n for n in fw.requirements if n.id == node.parent), None)
-            assert node.notes is not None or (parent is not None and parent.notes is not None)
+def test_no_condition_is_a_tag(fw):
+    # conditions are data on the facts, never tags (issue 8)
+    for node in fw.requirements:
+        assert not [t for t in node.tags if t.startswith("cond-")], node.id
+
+
+@needs_seed
+def test_fact_conditions_cite_their_source_line(nodes):
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    for node_id, (line, words) in FACT_LINES.items():
+        assert words in lines[line - 1], (node_id, line)
+        assert f"seeds/004第{line}行" in nodes[node_id].notes.zh_tw, node_id
+        assert f"seed 004 line {line}" in nodes[node_id].notes.en, node_id
+    for node_id in ("art-46-4", "art-51-1"):
+        assert "facts.consumer_facing_ai" in nodes[node_id].notes.zh_tw
+
+
+@needs_seed
+def test_scopes_of_articles_3_and_43(nodes):
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    # 3-1 (line 62) sets chapter 2's scope; 3-2 (line 68) only permits (得): not assessed
+    assert lines[61].startswith("一、 本指引適用之範圍")
+    assert "得參照本指引" in lines[67]
+    assert "seeds/004第62行" in nodes["art-3-1"].notes.zh_tw
+    assert not nodes["art-3-1"].assessable and not nodes["art-3-2"].assessable
+    # 43-1 (line 937) sets chapter 8's scope; generative AI is AI (42-2, line 927)
+    assert "為人工智慧的一種" in lines[926]
+    assert lines[936].startswith("一、 組織運用人工智慧，作為與消費者直接互動")
+    assert "seeds/004第937行" in nodes["ch-8"].notes.zh_tw
+    assert "seeds/004第927行" in nodes["ch-8"].notes.zh_tw
 
 
 def test_technically_verifiable(fw):
