@@ -84,6 +84,7 @@ def create_admin(username: str, password: str, email: str, organisation: str | N
 
 def add_organisation(profile: Any, parent: str | None, is_group: bool) -> tuple[Any, bool]:
     """Create the organisation a profile describes, or update the one with its name."""
+    from django.core.exceptions import ValidationError
     from django.db import transaction
 
     from finres.web.audit.context import Actor, acting_as
@@ -103,11 +104,34 @@ def add_organisation(profile: Any, parent: str | None, is_group: bool) -> tuple[
             "parent": group,
             "is_group": is_group,
         }
-        organisation, created = Organisation.objects.update_or_create(
-            name=profile.name, defaults=values
-        )
-        organisation.full_clean()
+        organisation = Organisation.objects.filter(name=profile.name).first()
+        created = organisation is None
+        if organisation is None:
+            organisation = Organisation(name=profile.name)
+        for name, value in values.items():
+            setattr(organisation, name, value)
+        try:
+            # Before saving: a value the database cannot hold (a capital beyond its integers)
+            # is the profile's problem, told as such, not a database error.
+            organisation.full_clean()
+        except ValidationError as error:
+            raise ValueError(_field_errors(organisation, error)) from None
+        organisation.save()
         return organisation, created
+
+
+def _field_errors(instance: Any, error: Any) -> str:
+    """A model's validation errors as one line: "field label: message; …"."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    parts = []
+    for name, messages in error.message_dict.items():
+        try:
+            label = str(instance._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = name
+        parts.extend(f"{label}: {message}" for message in messages)
+    return "; ".join(parts)
 
 
 @dataclass
