@@ -137,7 +137,14 @@ def test_superseded(fw):
 
 def test_counts(fw):
     kinds = Counter(node.kind for node in fw.requirements)
-    assert kinds == {"pillar": 4, "work-item": 13, "sub-item": 28, "measure": 36}
+    assert kinds == {
+        "pillar": 4,
+        "work-item": 13,
+        "sub-item": 28,
+        "measure": 36,
+        "section": 1,  # 肆: the obligations already in force (issue 8)
+        "existing-obligation": 3,
+    }
 
 
 def test_pillars(nodes):
@@ -322,3 +329,42 @@ def test_lineage_mappings(lineage, nodes):
 def test_every_measure_names_who_carries_it_out(measures):
     # The plan speaks in the FSC's voice; a measure naming no other unit is the FSC's own.
     assert [m.ref for m in measures if not m.executing_units] == []
+
+
+# --- 肆、金融資安推動現況與檢討: existing obligations the plan describes (issue 8) ---------------------
+
+
+def test_existing_obligations_of_chapter_4(nodes, shared_dir):
+    from finres.core import rules
+
+    lines = (shared_dir / "seeds" / "000_40d528c2d98e5418.txt").read_text(encoding="utf-8")
+    lines = lines.splitlines()
+    assert lines[127] == "肆、金融資安推動現況與檢討"
+    # line 134: 也要求每年由資訊安全最高主管與董事長、總經理、稽核主管聯名出具「資訊安全整體執行情形聲明書」
+    declaration = nodes["existing.declaration"]
+    assert declaration.text.zh_tw in lines[133]
+    assert declaration.obligation.value == "shall" and declaration.assessable
+    assert declaration.timeframe.zh_tw == "每年"
+    assert declaration.applies_when is None
+    # line 150: 金管會已要求金融機構應設置資安專責單位及相當層級專責主管；銀行業及保險業資產總額達一兆元
+    # 以上者，應設置具職權行使獨立性之資安專責單位
+    unit, independent = nodes["existing.security-unit"], nodes["existing.security-unit.independent"]
+    assert unit.text.zh_tw in lines[149] and independent.text.zh_tw in lines[149]
+    assert unit.obligation.value == independent.obligation.value == "shall"
+    assert unit.applies_when is None
+    assert independent.applies_when.to_data() == {
+        "all": [
+            {"industry": {"in": ["bank", "insurance"]}},
+            {"total_assets": {"gte": 1_000_000_000_000}},
+        ]
+    }
+    # the trillion is inclusive (達……以上) and unknown assets leave the answer open
+    condition = independent.applies_when
+    bank = {"industry": "bank", "total_assets": 1_000_000_000_000}
+    assert rules.evaluate(condition, bank).value is True
+    assert rules.evaluate(condition, {**bank, "total_assets": 999_999_999_999}).value is False
+    assert rules.evaluate(condition, {**bank, "industry": "securities"}).value is False
+    assert rules.evaluate(condition, {"industry": "insurance", "total_assets": None}).value is None
+    for node in (nodes["existing"], declaration, unit, independent):
+        assert "seeds/000第" in node.notes.zh_tw
+    assert nodes["existing"].executing_units == ["financial_institutions"]
