@@ -22,7 +22,14 @@ from rich.tree import Tree
 from typer.exceptions import Abort, Exit, TyperException
 
 from finres.core import i18n
-from finres.core.applicability import Applicability, applicability_data, applicable, tier_of
+from finres.core.applicability import (
+    Applicability,
+    ApplicableRequirement,
+    Status,
+    applicability_data,
+    applicable,
+    tier_of,
+)
 from finres.core.i18n import Language, label
 from finres.core.library import (
     Library,
@@ -180,10 +187,19 @@ def applicable_command(
         _print_applicability(result)
 
 
-def _status(in_force: bool, effective_from: dt.date | None) -> str:
-    if in_force:
-        return _("in force")
-    return _("from {date}").format(date=effective_from.isoformat() if effective_from else "")
+def _facts_text(names: Sequence[str]) -> str:
+    return _(", ").join(label(name, _state.language) for name in names)
+
+
+def _status(item: ApplicableRequirement) -> str:
+    if item.status is Status.CONDITIONAL:
+        return _("conditional on: {facts}").format(facts=_facts_text(item.depends_on))
+    if item.status is Status.UPCOMING:
+        date = item.effective_from.isoformat() if item.effective_from else ""
+        return _("from {date}").format(date=date)
+    if item.status is Status.OVERDUE:
+        return _("overdue")
+    return _("in force")
 
 
 def _print_applicability(result: Applicability) -> None:
@@ -208,7 +224,7 @@ def _print_applicability(result: Applicability) -> None:
         table.add_column(_("Requirement"), overflow="fold", min_width=24, ratio=1)
         table.add_column(_("Obligation"), no_wrap=True)
         table.add_column(_("Scope"), overflow="fold", max_width=10)
-        table.add_column(_("Status"), no_wrap=True)
+        table.add_column(_("Status"), overflow="fold", max_width=18)
         table.add_column(_("Due by"), no_wrap=True)
         for item in items:
             node = item.node
@@ -217,17 +233,30 @@ def _print_applicability(result: Applicability) -> None:
                 node.title.best(language),
                 label(node.obligation, language) if node.obligation else "",
                 label(node.scope, language) if node.scope else "",
-                _status(item.in_force, item.effective_from),
+                _status(item),
                 item.due_by.isoformat() if item.due_by else "",
             )
         console.print(table)
     console.print(
-        _("{total} requirements: {in_force} in force, {upcoming} upcoming").format(
+        _(
+            "{total} requirements: {in_force} in force, {overdue} overdue, {upcoming} upcoming, "
+            "{conditional} conditional"
+        ).format(
             total=len(result.requirements),
-            in_force=len(result.in_force),
-            upcoming=len(result.upcoming),
+            in_force=len(result.with_status(Status.IN_FORCE)),
+            overdue=len(result.overdue),
+            upcoming=len(result.with_status(Status.UPCOMING)),
+            conditional=len(result.conditional),
         )
     )
+    unknown = sorted({name for item in result.conditional for name in item.depends_on})
+    if unknown:
+        console.print(
+            _(
+                "Conditional requirements depend on facts the profile does not state: {facts}. "
+                "State them under 'facts:' (and 'total_assets:') in the profile."
+            ).format(facts=_facts_text(unknown))
+        )
 
 
 # --- library ------------------------------------------------------------------------------------

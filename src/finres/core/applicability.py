@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from finres.core import rules
-from finres.core.i18n import N_, Language
+from finres.core.i18n import Language
 from finres.core.library.index import Library
 from finres.core.library.schema import Framework, RequirementNode
 from finres.core.profile import InstitutionProfile
@@ -37,12 +37,6 @@ class Status(StrEnum):
     CONDITIONAL = "conditional"
 
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.IN_FORCE: N_("in force"),
-    Status.UPCOMING: N_("upcoming"),
-    Status.OVERDUE: N_("overdue"),
-    Status.CONDITIONAL: N_("conditional"),
-}
 
 # A requirement scoped to the core systems that provide internet services concerns only an
 # institution that has such systems: the scope reads as this condition on the node itself.

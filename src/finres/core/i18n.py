@@ -80,6 +80,26 @@ _LABELS: Final[dict[str, str]] = {
     "ai": N_("Artificial intelligence"),
     "generative_ai": N_("Generative AI"),
     "co_location": N_("Co-location"),
+    # facts a profile may leave unknown ("internet_facing_core_systems" is the scope's label)
+    "foreign_group_entity": N_("Part of a foreign financial group"),
+    "soc": N_("Runs a security operations centre (SOC)"),
+    "financial_holding": N_("Financial holding company"),
+    "material_cloud_outsourcing": N_("Material cloud outsourcing"),
+    "hybrid_cloud": N_("Hybrid cloud"),
+    "offshore_processing": N_("Data processed or stored offshore"),
+    "cross_border_personal_data": N_("Cross-border transfer of personal data"),
+    "natural_person_material_system_on_cloud": N_(
+        "Material systems with natural persons' data on the cloud"
+    ),
+    "third_party_ai": N_("AI provided by third parties"),
+    "consumer_facing_ai": N_("AI serving consumers directly"),
+    "remote_insurance": N_("Insurance e-commerce or remote insurance"),
+    "total_assets": N_("Total assets"),
+    # applicability statuses
+    "in_force": N_("in force"),
+    "upcoming": N_("upcoming"),
+    "overdue": N_("overdue"),
+    "conditional": N_("conditional"),
     # framework kinds
     "regulation": N_("Regulation"),
     "guideline": N_("Guideline"),
