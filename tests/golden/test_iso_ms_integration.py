@@ -265,3 +265,54 @@ def test_blueprint_27_mapping():
     pairs = {(m.source, m.target): m.relationship.value for m in mapping_set.mappings}
     assert pairs[("std-iso22301", "m-27.adopt-standard")] == "subset"
     assert pairs[("std-iso22301", "m-27")] == "intersect"
+
+
+# --- the binding items for insurers (lines 1396-1398) --------------------------------------------
+
+
+def test_insurers_certification_is_conditioned_on_the_facts(nodes, seed):
+    import datetime as dt
+
+    from finres.core.applicability import applicable
+    from finres.core.library import load_library
+    from finres.core.profile import InstitutionProfile
+
+    item = nodes["ins-ecommerce-remote"]
+    # "保險業辦理電子商務、遠距投保及保險服務業務，應取得資訊安全管理系統國際標準認證（ISO27001）、
+    # 個人資料管理系統（PIMS）之認證。"
+    assert _flat(item.text.zh_tw) in seed
+    assert item.text.zh_tw.startswith("保險業辦理電子商務、遠距投保及保險服務業務，應取得")
+    assert item.obligation.value == "shall"
+    assert item.applies_when.to_data() == {
+        "all": [{"industry": {"eq": "insurance"}}, {"facts.remote_insurance": {"eq": True}}]
+    }
+    children = [n for n in nodes.values() if n.parent == item.id]
+    assert [c.id for c in children] == [
+        "ins-ecommerce-remote.iso27001",
+        "ins-ecommerce-remote.pims",
+    ]
+    for child in children:
+        assert _flat(child.text.zh_tw) in seed and child.obligation.value == "shall"
+    assert "第1396–1398行" in item.notes.zh_tw
+
+    library = load_library()
+    ids = {item.id, *(c.id for c in children)}
+
+    def answer(industry: str, facts: dict) -> dict:
+        profile = InstitutionProfile(
+            name="x", industry=industry, paid_in_capital=10**10, facts=facts
+        )
+        result = applicable(
+            library, profile, dt.date(2026, 6, 30), frameworks=["iso-ms-integration"]
+        )
+        return {
+            r.node.id: (r.status.value, r.depends_on)
+            for r in result.requirements
+            if r.node.id in ids
+        }
+
+    unknown = answer("insurance", {})
+    assert unknown == {i: ("conditional", ("remote_insurance",)) for i in ids}
+    assert answer("insurance", {"remote_insurance": True}) == {i: ("in_force", ()) for i in ids}
+    assert answer("insurance", {"remote_insurance": False}) == {}
+    assert answer("bank", {"remote_insurance": True}) == {}
