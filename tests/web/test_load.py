@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -208,6 +209,16 @@ def test_fifty_concurrent_users_on_sqlite(tmp_path: Path) -> None:
         load_started = time.monotonic()
         for thread in threads:
             thread.start()
+        # A backup taken while the writes go on is one consistent snapshot.
+        time.sleep(1)
+        backup = subprocess.run(
+            [sys.executable, "-m", "finres", "backup", str(tmp_path / "backup")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         for thread in threads:
             thread.join(timeout=120)
         duration = time.monotonic() - load_started
@@ -219,6 +230,14 @@ def test_fifty_concurrent_users_on_sqlite(tmp_path: Path) -> None:
         log.close()
 
     assert not errors, errors[:5]
+    assert backup.returncode == 0, backup.stderr
+    copy = sqlite3.connect(tmp_path / "backup" / "database.sqlite3")
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        (evidence,) = copy.execute("SELECT count(*) FROM evidence_evidence").fetchone()
+    finally:
+        copy.close()
+    assert 0 <= evidence <= CLIENTS * ROUNDS
     assert not any(code >= 500 for code in statuses), (statuses, server_log[-3000:])
     assert "database is locked" not in server_log, server_log[-3000:]
     # Every write went through (201 created, 200 edited): nothing was silently refused.
