@@ -113,7 +113,7 @@ def test_removing_the_newest_events_is_found_by_the_stored_head(make_org) -> Non
 
 def test_a_chain_rewritten_without_the_key_is_found(make_org) -> None:
     org = make_org(name="Rewritten")
-    _tamper("UPDATE audit_auditevent SET object_repr = %s WHERE object_id = %s", ["x", org.pk])
+    _tamper("UPDATE audit_auditevent SET object_repr = %s WHERE object_id = %s", ["x", str(org.pk)])
     events = chain()
     _rewrite(events, SCHEME_SHA256)  # recomputed as plain SHA-256, head moved along
     breaks = verify(chain(), audit_key(), stored_head())
