@@ -121,7 +121,7 @@ def test_formula_cells_are_refused_with_the_cell_named(assessment: Any) -> None:
     assert snapshot(assessment) == before
 
 
-def test_formula_cells_through_the_page_are_told(assessment: Any, client_for: Any) -> None:
+def test_formula_cells_through_the_api_are_a_400(assessment: Any, client_for: Any) -> None:
     client = client_for(Role.CONTROL_OWNER, assessment.organisation)
     data = edit(export(assessment), lambda book: book.worksheets[0].cell(2, 3, "=A1"))
     upload = SimpleUploadedFile("results.xlsx", data, content_type=xlsx.XLSX_CONTENT_TYPE)
