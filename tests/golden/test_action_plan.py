@@ -368,3 +368,12 @@ def test_existing_obligations_of_chapter_4(nodes, shared_dir):
     for node in (nodes["existing"], declaration, unit, independent):
         assert "seeds/000第" in node.notes.zh_tw
     assert nodes["existing"].executing_units == ["financial_institutions"]
+
+
+def test_financial_holding_csirt_is_conditioned_on_the_fact(nodes, shared_dir):
+    # line 333: "1. 鼓勵一定規模以上金控建立電腦資安事件應變小組"
+    lines = (shared_dir / "seeds" / "000_40d528c2d98e5418.txt").read_text(encoding="utf-8")
+    assert "鼓勵一定規模以上金控建立電腦資安事件應變小組" in lines.splitlines()[332]
+    assert nodes["s-12.1"].applies_when.to_data() == {"facts.financial_holding": {"eq": True}}
+    assert "seeds/000第333行" in nodes["s-12.1"].notes.zh_tw
+    assert "一定規模以上" in nodes["s-12.1"].notes.zh_tw  # the size limit: no threshold given

@@ -548,3 +548,12 @@ def test_mapping_targets_exist_in_the_library_framework(mapping_set: MappingSet)
     csf = load_framework_file(CONTENT_DIR / "frameworks" / "nist-csf-2.0.yaml")
     ids = {node.id for node in csf.requirements if node.kind == "subcategory"}
     assert {mapping.target for mapping in mapping_set.mappings} <= ids
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason=f"the blueprint seed is absent ({SEED})")
+def test_soc_measure_is_conditioned_on_the_fact(nodes: dict[str, RequirementNode]) -> None:
+    # line 474: "(15)鼓勵資安監控及防護有效性 | 金融機構 | … 持續鼓勵已建置 SOC 之金融機構引入攻擊方思維"
+    line = SEED.read_text(encoding="utf-8").splitlines()[473]
+    assert "已建置 SOC 之金融機構" in line
+    assert nodes["m-15"].applies_when.to_data() == {"facts.soc": {"eq": True}}
+    assert "seeds/001第474行" in _zh(nodes["m-15"].notes)
