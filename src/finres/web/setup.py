@@ -151,7 +151,7 @@ def demo_loaders() -> list[DemoLoader]:
     from importlib import import_module
 
     loaders = []
-    for app in ("orgs", "assessments", "evidence", "improvements", "reports"):
+    for app in ("orgs", "assessments", "evidence", "improvements", "registers", "reports"):
         try:
             module = import_module(f"finres.web.{app}.demo")
         except ModuleNotFoundError:

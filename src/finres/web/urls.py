@@ -7,7 +7,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from finres.web import api
 
 # Each app registers its API viewsets on the shared router in its ``api`` module.
-for _app in ("orgs", "frameworks", "assessments", "evidence", "improvements", "reports"):
+for _app in (
+    "orgs",
+    "frameworks",
+    "assessments",
+    "evidence",
+    "improvements",
+    "reports",
+    "registers",
+):
     import_module(f"finres.web.{_app}.api")
 
 urlpatterns = [
@@ -17,6 +25,7 @@ urlpatterns = [
     path("assessments/", include("finres.web.assessments.urls")),
     path("evidence/", include("finres.web.evidence.urls")),
     path("improvements/", include("finres.web.improvements.urls")),
+    path("registers/", include("finres.web.registers.urls")),
     path("audit/", include("finres.web.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include(api.router.urls)),

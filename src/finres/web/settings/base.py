@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "finres.web.evidence",
     "finres.web.improvements",
     "finres.web.reports",
+    "finres.web.registers",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Registers of information systems and assets, sites and suppliers (operational resilience)."""

@@ -1,0 +1,190 @@
+"""The profile facts the registers answer (``finres.core.registers.derive_facts``), shown with
+the entries that are the reason, and applied to the organisation's profile on request.
+
+Applying needs the profile to hold facts (``Organisation.facts``, a mapping of fact to true or
+false); on a site whose profile has no facts yet the page shows the derivation only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from finres.core import registers as core
+from finres.web.orgs.models import Organisation
+from finres.web.registers.forms import ApplyFactsForm
+from finres.web.registers.models import InformationSystem, Supplier
+
+FACT_LABELS = {
+    core.RegisterFact.INTERNET_FACING_CORE_SYSTEMS: _lazy(
+        "Has core systems that provide internet services"
+    ),
+    core.RegisterFact.MATERIAL_CLOUD_OUTSOURCING: _lazy("Material cloud outsourcing"),
+    core.RegisterFact.HYBRID_CLOUD: _lazy("Hybrid cloud (cloud joined to on-premises systems)"),
+    core.RegisterFact.OFFSHORE_PROCESSING: _lazy("Data processed abroad"),
+    core.RegisterFact.CROSS_BORDER_PERSONAL_DATA: _lazy("Personal data transferred across borders"),
+    core.RegisterFact.NATURAL_PERSON_MATERIAL_SYSTEM_ON_CLOUD: _lazy(
+        "A material system for natural-person customers on the cloud"
+    ),
+}
+FACT_SOURCES = {
+    core.RegisterFact.INTERNET_FACING_CORE_SYSTEMS: "TWSE CC-17010",
+    core.RegisterFact.MATERIAL_CLOUD_OUTSOURCING: "新興科技指引 第6、8、9條",
+    core.RegisterFact.HYBRID_CLOUD: "新興科技指引 第8條第3款第6目",
+    core.RegisterFact.OFFSHORE_PROCESSING: "新興科技指引 第4條第1項第5款",
+    core.RegisterFact.CROSS_BORDER_PERSONAL_DATA: "新興科技指引 第8條第6款第2目",
+    core.RegisterFact.NATURAL_PERSON_MATERIAL_SYSTEM_ON_CLOUD: (
+        "新興科技指引 第7條第2項、第8條第6款第3目"
+    ),
+}
+
+
+def profile_has_facts() -> bool:
+    return any(f.name == "facts" for f in Organisation._meta.get_fields())
+
+
+def entries(
+    organisation: Organisation,
+) -> tuple[list[core.SystemEntry], list[core.SupplierEntry]]:
+    """The registers' entries in three queries, whatever their number."""
+    countries: dict[int, set[str]] = defaultdict(set)
+    links = InformationSystem.sites.through.objects.filter(
+        informationsystem__organisation=organisation
+    ).values_list("informationsystem_id", "site__country")
+    for system_id, country in links:
+        countries[system_id].add(country)
+    systems = [
+        core.SystemEntry(
+            id=row["pk"],
+            code=row["code"],
+            name=row["name"],
+            classification=core.Classification(row["classification"]),
+            internet_facing=row["internet_facing"],
+            hosting=core.Hosting(row["hosting"]),
+            data_sensitivity=core.DataSensitivity(row["data_sensitivity"]),
+            material=row["material"],
+            natural_person_customers=row["natural_person_customers"],
+            countries=frozenset({row["data_location"], *countries[row["pk"]]}),
+        )
+        for row in InformationSystem.objects.filter(organisation=organisation)
+        .order_by("code")
+        .values(
+            "pk",
+            "code",
+            "name",
+            "classification",
+            "internet_facing",
+            "hosting",
+            "data_sensitivity",
+            "material",
+            "natural_person_customers",
+            "data_location",
+        )
+    ]
+    suppliers = [
+        core.SupplierEntry(
+            id=row["pk"],
+            code=row["code"],
+            name=row["name"],
+            processing_country=row["processing_location"],
+            data_sensitivity=core.DataSensitivity(row["data_sensitivity"]),
+            system_access=core.SystemAccess(row["system_access"]),
+        )
+        for row in Supplier.objects.filter(organisation=organisation)
+        .order_by("code")
+        .values("pk", "code", "name", "processing_location", "data_sensitivity", "system_access")
+    ]
+    return systems, suppliers
+
+
+def derive(organisation: Organisation) -> dict[core.RegisterFact, core.Derivation]:
+    systems, suppliers = entries(organisation)
+    return core.derive_facts(systems, suppliers)
+
+
+def current_facts(organisation: Organisation) -> dict[str, Any]:
+    stated = getattr(organisation, "facts", None) if profile_has_facts() else None
+    return dict(stated) if isinstance(stated, dict) else {}
+
+
+def rows(organisation: Organisation) -> list[dict[str, Any]]:
+    stated = current_facts(organisation)
+    found = []
+    for fact, derivation in derive(organisation).items():
+        profile_value = stated.get(fact.value)
+        found.append(
+            {
+                "fact": fact.value,
+                "label": FACT_LABELS[fact],
+                "source": FACT_SOURCES[fact],
+                "value": derivation.value,
+                "reasons": derivation.reasons[:50],
+                "more": max(0, len(derivation.reasons) - 50),
+                "basis": derivation.basis,
+                "profile": profile_value,
+                "differs": derivation.value is not None and profile_value != derivation.value,
+            }
+        )
+    return found
+
+
+def page_context(organisation: Organisation, view: Any) -> dict[str, Any]:
+    from finres.web.orgs.roles import Action
+
+    found = rows(organisation)
+    applicable = [r for r in found if r["differs"]]
+    can_apply = profile_has_facts() and view.may(Action.MANAGE)
+    return {
+        "rows": found,
+        "can_apply": can_apply and bool(applicable),
+        "profile_has_facts": profile_has_facts(),
+        "form": ApplyFactsForm(choices=[(r["fact"], r["label"]) for r in applicable]),
+    }
+
+
+def apply(organisation: Organisation, chosen: list[str]) -> dict[str, bool]:
+    """Write the chosen derived facts to the profile (one audited save); returns what changed."""
+    derived = {fact.value: d for fact, d in derive(organisation).items()}
+    stated = current_facts(organisation)
+    changed: dict[str, bool] = {}
+    for fact in chosen:
+        derivation = derived.get(fact)
+        if derivation is None or derivation.value is None:
+            continue
+        if stated.get(fact) != derivation.value:
+            stated[fact] = derivation.value
+            changed[fact] = derivation.value
+    if changed:
+        organisation.facts = stated
+        organisation.full_clean()
+        organisation.save()
+    return changed
+
+
+def apply_from_request(request: HttpRequest, organisation: Organisation, view: Any) -> HttpResponse:
+    if not profile_has_facts():
+        messages.error(request, _("The profile holds no facts on this site yet."))
+        return redirect("registers:facts")
+    found = rows(organisation)
+    form = ApplyFactsForm(
+        request.POST, choices=[(r["fact"], r["label"]) for r in found if r["differs"]]
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose at least one fact that differs from the profile."))
+        return redirect("registers:facts")
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        changed = apply(locked, form.cleaned_data["facts"])
+    messages.success(
+        request,
+        _("Applied to the profile: %(facts)s.")
+        % {"facts": ", ".join(str(FACT_LABELS[core.RegisterFact(f)]) for f in changed) or "—"},
+    )
+    return redirect("registers:facts")
