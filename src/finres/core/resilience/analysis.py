@@ -24,15 +24,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
 from finres.core.resilience.graph import Graph, Node
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     """A node in one scenario. ``via`` is the node whose wait sets this one's time, if any."""
 
     down: bool = False
@@ -53,6 +52,10 @@ class Analyser:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
+        # Plain adjacency for the hot loop (what each node needs, and what needs it).
+        self._dependents: dict[str, list[str]] = {n: [] for n in graph.nodes}
+        for node, needed in graph.digraph.edges:
+            self._dependents[needed].append(node)
 
     @cached_property
     def _position(self) -> dict[str, int]:
@@ -60,15 +63,25 @@ class Analyser:
         order = reversed(list(nx.topological_sort(self.graph.digraph)))
         return {node: index for index, node in enumerate(order)}
 
+    def reached_by(self, failed: frozenset[str]) -> list[str]:
+        """The failed nodes and everything that depends on them, dependencies first."""
+        reached = set(failed)
+        frontier = list(failed)
+        dependents = self._dependents
+        while frontier:
+            for above in dependents[frontier.pop()]:
+                if above not in reached:
+                    reached.add(above)
+                    frontier.append(above)
+        return sorted(reached, key=self._position.__getitem__)
+
     def evaluate(self, failed: Iterable[str]) -> dict[str, State]:
         """The state of every node the failure of ``failed`` reaches (others are untouched)."""
         failed = frozenset(failed)
-        reached: set[str] = set(failed)
-        for node in failed:
-            reached |= nx.ancestors(self.graph.digraph, node)
         states: dict[str, State] = {}
-        for node_id in sorted(reached, key=self._position.__getitem__):
-            states[node_id] = self._state(self.graph.nodes[node_id], failed, states)
+        nodes = self.graph.nodes
+        for node_id in self.reached_by(failed):
+            states[node_id] = self._state(nodes[node_id], failed, states)
         return states
 
     @staticmethod
@@ -76,39 +89,44 @@ class Analyser:
         return min(members, key=lambda item: (item[1].time, item[1].loss))
 
     def _state(self, node: Node, failed: frozenset[str], states: dict[str, State]) -> State:
-        waits: list[tuple[float, float, str | None]] = []  # (wait, data loss, via)
-        down = node.id in failed
+        own = node.id in failed
+        down = own
+        longest, loss, via = 0.0, node.recovery_point if own else 0.0, None
+        waited = False
         for required in node.requires:
-            state = states.get(required, UNTOUCHED)
+            state = states.get(required)
+            if state is None or not (state.down or state.time > 0):
+                continue
             down = down or state.down
-            if state.affected:
-                waits.append((state.time, state.loss, required))
+            if not waited or state.time > longest:
+                longest, via, waited = state.time, required, True
+            loss = max(loss, state.loss)
         for group in node.any_of:
+            if not any(m in states for m in group):
+                continue  # untouched by this failure
             members = [(m, states.get(m, UNTOUCHED)) for m in group]
             survivors = [(m, s) for m, s in members if not s.down]
+            wait: float
+            through: str | None
             if not survivors:  # the whole group is down: wait for the first member back
-                member, state = self._first_back(members)
-                down = True
-                waits.append((state.time, state.loss, member))
+                through, state = self._first_back(members)
+                down, wait = True, state.time
             elif len(survivors) < len(members):  # switch to a survivor
-                member, state = self._first_back(survivors)
+                through, state = self._first_back(survivors)
+                wait = max(node.failover_time, state.time)
                 if node.failover_time >= state.time:
-                    waits.append((node.failover_time, state.loss, None))
-                else:
-                    waits.append((state.time, state.loss, member))
-            else:
-                member, state = self._first_back(members)
-                if state.affected:
-                    waits.append((state.time, state.loss, member))
-        longest = max((w for w, _, _ in waits), default=0.0)
-        via = next((v for w, _, v in waits if w == longest), None) if waits else None
-        own = node.id in failed
-        return State(
-            down=down,
-            time=longest + (node.recovery_time if own else 0),
-            loss=max([loss for _, loss, _ in waits] + [node.recovery_point if own else 0]),
-            via=via,
-        )
+                    through = None  # the failover itself sets the time
+            else:  # every member up; some interrupted (failing over themselves)
+                through, state = self._first_back(members)
+                if not state.affected:
+                    continue
+                wait = state.time
+            if not waited or wait > longest:
+                longest, via, waited = wait, through, True
+            loss = max(loss, state.loss)
+        if not waited:
+            via = None
+        return State(down, longest + (node.recovery_time if own else 0), loss, via)
 
     def critical_path(self, service: str, states: dict[str, State]) -> list[str]:
         state = states.get(service, UNTOUCHED)
@@ -169,19 +187,21 @@ def analyse(graph: Graph, scenario_id: str | None = None) -> Analysis:
     """
     analyser = Analyser(graph)
     services = graph.services()
+    order = {s.id: index for index, s in enumerate(services)}
     worst: dict[str, tuple[float, float, list[str]]] = {s.id: (0.0, 0.0, []) for s in services}
     spof: list[tuple[str, tuple[str, ...]]] = []
     for node_id in graph.nodes:
         states = analyser.evaluate([node_id])
         missed = []
-        for service in services:
-            state = states.get(service.id, UNTOUCHED)
-            time, loss, path = worst[service.id]
+        # Only the services this failure reaches can change (the others stay untouched).
+        for service_id in sorted((n for n in states if n in order), key=order.__getitem__):
+            rto, state = graph.nodes[service_id].rto, states[service_id]
+            time, loss, path = worst[service_id]
             if state.time > time or (not path and state.affected):
-                path = analyser.critical_path(service.id, states)
-            worst[service.id] = (max(time, state.time), max(loss, state.loss), path)
-            if service.rto is not None and state.time > service.rto:
-                missed.append(service.id)
+                path = analyser.critical_path(service_id, states)
+            worst[service_id] = (max(time, state.time), max(loss, state.loss), path)
+            if rto is not None and state.time > rto:
+                missed.append(service_id)
         if missed:
             spof.append((node_id, tuple(missed)))
     if scenario_id is not None:

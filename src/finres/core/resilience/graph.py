@@ -298,11 +298,8 @@ def build_graph(data: Any, source: str = "graph") -> Graph:
                 problems.append(Problem(node.id, N_("a node cannot depend on itself")))
             else:
                 digraph.add_edge(node.id, other)
-    if not problems:
-        try:
-            cycle = nx.find_cycle(digraph)
-        except nx.NetworkXNoCycle:
-            cycle = []
+    if not problems and not nx.is_directed_acyclic_graph(digraph):
+        cycle = nx.find_cycle(digraph)  # only to name it: slower than the test above
         if cycle:
             path = " → ".join([str(a) for a, _ in cycle] + [str(cycle[0][0])])
             problems.append(
