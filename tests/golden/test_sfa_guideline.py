@@ -589,8 +589,10 @@ NO_CSF_OUTCOME = {
     "art-13-2": "現提示視窗告知使用者該連結非組織本身之網站",  # line 453
     "art-13-3": "以區別為官方經營之社群媒體",  # line 456
     "art-14-2": "組織經營之社群媒體應標示客戶申訴聯繫方式及處理窗口",  # line 472
+    "art-48-2": "而非僅依賴單一類別或群體之數據",  # line 1047: data bias is not a CSF outcome
     "art-48-4": "運用人工智慧系統提供金融服務宜評估提供救濟選項",  # line 1061
     "art-51-1": "係利用人工智慧系統自動完成",  # line 1100
+    "art-53-4": "評估是否對特定群體產生偏見或歧視",  # line 1145: AI fairness is not a CSF outcome
     "art-54-2": "適當列入永續發展綜合指標",  # line 1157
 }
 
@@ -617,3 +619,10 @@ def test_byod_restriction_is_access_management(nodes, mapping_set):
     )
     targets = {m.target for m in mapping_set.mappings if m.source == "art-18-1"}
     assert targets == {"PR.AA-05"}
+
+
+def test_employee_work_rights_are_not_an_hr_security_practice(mapping_set):
+    # art. 54-1 (line 1151): "尊重並保護一般受僱員工的工作權益，包括……提供適當的教育及培訓":
+    # the training overlaps PR.AT-01; work rights are not cybersecurity in HR practices (GV.RR-04).
+    targets = {m.target for m in mapping_set.mappings if m.source == "art-54-1"}
+    assert targets == {"PR.AT-01"}
