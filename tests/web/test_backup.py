@@ -157,6 +157,24 @@ def test_backup_change_restore_gives_back_the_same_site(
     verified = finres(site_env, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
+    # A backup whose database cannot be loaded (its manifest made to match) changes nothing.
+    damaged = tmp_path / "damaged"
+    shutil.copytree(tmp_path / "backup", damaged)
+    database = manifest["database"]["file"]
+    (damaged / database).write_bytes(b"this is not a database\n" * 64)
+    manifest["files"][database] = {
+        "sha256": ops.sha256_of(damaged / database),
+        "size": (damaged / database).stat().st_size,
+    }
+    (damaged / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (data / "secret_key").write_text("kept", encoding="utf-8")
+    failed = finres(site_env, "restore", str(damaged), "--force")
+    assert failed.returncode == 1, failed.stderr
+    assert "Traceback" not in failed.stderr and failed.stderr.count("\n") == 1
+    assert "damaged" in failed.stderr or "nothing was changed" in failed.stderr
+    assert state(site_env, "read") == before
+    assert (data / "secret_key").read_text(encoding="utf-8") == "kept"
+
 
 def write_backup(folder: Path, files: dict[str, bytes]) -> None:
     folder.mkdir()

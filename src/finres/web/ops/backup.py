@@ -407,7 +407,10 @@ def _restore_sqlite(backup_file: Path) -> None:
 
     copy = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
     try:
-        (check,) = copy.execute("PRAGMA integrity_check").fetchone()
+        try:
+            (check,) = copy.execute("PRAGMA integrity_check").fetchone()
+        except sqlite3.DatabaseError as error:
+            check = str(error)
         if check != "ok":
             raise OpsError(N_("the database in the backup is damaged: {detail}"), detail=check)
         connection.ensure_connection()
@@ -420,17 +423,25 @@ def _restore_postgresql(dump: Path) -> None:
     """Empty every table and load the dump, in one transaction: all or nothing."""
     from django.core.management import call_command
     from django.core.management.color import no_style
-    from django.db import connection, transaction
+    from django.core.serializers.base import DeserializationError
+    from django.db import DatabaseError, connection, transaction
 
-    with transaction.atomic():
-        tables = connection.introspection.django_table_names(
-            only_existing=True, include_views=False
-        )
-        statements = connection.ops.sql_flush(
-            no_style(), tables, reset_sequences=True, allow_cascade=True
-        )
-        connection.ops.execute_sql_flush(statements)
-        call_command("loaddata", str(dump), verbosity=0)
+    try:
+        with transaction.atomic():
+            tables = connection.introspection.django_table_names(
+                only_existing=True, include_views=False
+            )
+            statements = connection.ops.sql_flush(
+                no_style(), tables, reset_sequences=True, allow_cascade=True
+            )
+            connection.ops.execute_sql_flush(statements)
+            call_command("loaddata", str(dump), verbosity=0)
+    except (DeserializationError, DatabaseError) as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise OpsError(
+            N_("the database in the backup cannot be loaded (nothing was changed): {detail}"),
+            detail=detail,
+        ) from None
 
 
 def _migrate_if_needed() -> bool:
