@@ -124,6 +124,7 @@ class AssessmentCreateForm(_ConstraintsInClean):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.fields["framework"].queryset = Framework.objects.filter(active=True).order_by("code")
+        self.fields["framework"].label = _("Framework")  # the model field has no verbose name
         self.fields["framework"].label_from_instance = lambda fw: f"{fw.name()} ({fw.code})"
         self.fields["name"].required = False
         self.fields["name"].help_text = _("Left empty: the framework's name and the year.")

@@ -1,0 +1,75 @@
+"""Pages in one language: no English left on zh-TW pages, no Chinese on English ones, and
+English counts with their plural."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from finres.web.improvements.models import Finding
+from finres.web.orgs.models import Organisation
+from finres.web.orgs.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def text(page: str) -> str:
+    page = re.sub(r"<(script|style|svg|select).*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def section(page: str, heading: str) -> str:
+    for part in page.split("<section")[1:]:
+        if heading in part.split("</h2>")[0]:
+            return text(part.split("</section>")[0])
+    raise AssertionError(heading)
+
+
+def english(client: Client) -> Client:
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def test_the_tier_band_is_worded_in_the_pages_language(ciso_client: Client) -> None:
+    url = reverse("assessments:onboarding")
+    tier = section(ciso_client.get(url).content.decode(), "分級")
+    assert "第 2 級" in tier and "第二級(6) 未達200億100億以上" in tier
+    tier = section(english(ciso_client).get(url).content.decode(), "Tier")
+    assert "Tier 2" in tier
+    assert "paid-in capital from NT$10,000,000,000 up to (not including) NT$20,000,000,000" in tier
+    assert not CJK.search(tier), tier
+
+
+def test_the_new_assessment_form_labels_the_framework_in_chinese(ciso_client: Client) -> None:
+    page = ciso_client.get(reverse("assessments:create")).content.decode()
+    label = re.search(r'<label for="id_framework">([^<]*)</label>', page)
+    assert label is not None and label.group(1) == "框架："
+
+
+def test_english_counts_take_their_plural(client_for: Any, org: Organisation) -> None:
+    today = timezone.localdate()
+    Finding.objects.create(
+        organisation=org,
+        title="Late",
+        severity=Finding.Severity.HIGH,
+        due_date=today - dt.timedelta(days=1),
+    )
+    for role in (Role.AUDITOR, Role.BOARD):
+        page = text(
+            english(client_for(role, org)).get(reverse("reports:dashboard")).content.decode()
+        )
+        assert "1 finding" in page and "1 findings" not in page, page
+        assert "1 milestones" not in page
+    page = english(client_for(Role.CISO, org)).get(reverse("assessments:onboarding"))
+    shown = text(page.content.decode())
+    n = len(page.context["result"].requirements)
+    assert f"{n} requirements apply on" in shown
