@@ -81,9 +81,10 @@ def test_the_library_everyone_loads_includes_the_library_path(monkeypatch: Any) 
         load_library()
 
 
-@pytest.mark.parametrize("command", [["setup"], ["serve", "--port", "1"], ["library", "list"]])
+@pytest.mark.parametrize("command", [["setup"], ["serve", "--port", "PORT"], ["library", "list"]])
 def test_commands_refuse_a_bad_library_path_in_one_line(tmp_path: Path, command: list[str]) -> None:
     bad = tmp_path / "no-such-library"
+    command = [str(free_port()) if part == "PORT" else part for part in command]
     done = finres(environment(tmp_path, FINRES_LIBRARY_PATH=str(bad)), *command)
     assert done.returncode == 1
     assert done.stderr == f"finres: error: FINRES_LIBRARY_PATH: {bad}: no such folder\n"
