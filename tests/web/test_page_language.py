@@ -73,3 +73,19 @@ def test_english_counts_take_their_plural(client_for: Any, org: Organisation) ->
     shown = text(page.content.decode())
     n = len(page.context["result"].requirements)
     assert f"{n} requirements apply on" in shown
+
+
+def test_a_results_history_shows_labels_not_codes(client_for: Any, org: Organisation) -> None:
+    from finres.web.assessments.models import Result
+
+    from .test_reports import ISO, assess
+
+    assessment = assess(org, ISO, timezone.localdate().year, None, 1, results=["not_assessed"])
+    row = assessment.results.get()
+    row.result = Result.COMPLIANT
+    row.save()
+    page = client_for(Role.AUDITOR, org).get(reverse("assessments:result", args=[row.pk]))
+    history = section(page.content.decode(), "異動紀錄")
+    assert "評估結果" in history and "未評估 → 符合" in history, history
+    for code in ("not_assessed", "compliant", "update", "result :"):
+        assert code not in history, history

@@ -7,6 +7,7 @@ id of another organisation gives 404; every change runs in a transaction.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -41,6 +42,7 @@ from finres.web.assessments.models import (
 )
 from finres.web.assessments.stats import result_counts
 from finres.web.audit.models import AuditEvent
+from finres.web.audit.present import Presenter
 from finres.web.filtering import page_filters
 from finres.web.frameworks.models import Framework
 from finres.web.language import current_language
@@ -297,11 +299,27 @@ class ResultDetailView(ResultEditing, View):
             .filter(Q(object_id=key) | Q(object_id="bulk", changes__results__has_key=key))
             .order_by("-sequence")[: self.history_limit]
         )
+        presenter = Presenter()
         for event in events:
             if event.object_id == "bulk":
                 event.row_changes = event.changes.get("results", {}).get(key, {})
             else:
                 event.row_changes = event.changes
+            # In people's words: field labels, choice labels and local times, not codes.
+            event.shown = presenter.row(
+                SimpleNamespace(
+                    timestamp=event.timestamp,
+                    action=event.action,
+                    model=event.model,
+                    changes={
+                        name: value
+                        for name, value in event.row_changes.items()
+                        if name != "updated"  # the time of the change is shown already
+                    }
+                    if isinstance(event.row_changes, dict)
+                    else event.row_changes,
+                )
+            )
         return events
 
     def render_page(self, row: RequirementResult, form: ResultForm | None) -> HttpResponse:
