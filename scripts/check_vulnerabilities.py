@@ -47,13 +47,14 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def read_lock(path: Path) -> dict[str, str]:
-    """``{canonical name: version}`` of every exact pin in a requirements-style lock file."""
+def read_lock(path: Path) -> dict[str, list[str]]:
+    """``{canonical name: [versions]}`` of every exact pin in a requirements-style lock file
+    (a universal lock may pin two versions of one package under different markers)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CheckError(f"{path}: {error.strerror or error}") from None
-    pins: dict[str, str] = {}
+    pins: dict[str, list[str]] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith(("#", "--")):
@@ -61,7 +62,9 @@ def read_lock(path: Path) -> dict[str, str]:
         match = PIN.match(line)
         if match is None:
             raise CheckError(f"{path}:{number}: not an exact pin (name==version): {line!r}")
-        pins[canonical(match.group(1))] = match.group(2)
+        versions = pins.setdefault(canonical(match.group(1)), [])
+        if match.group(2) not in versions:
+            versions.append(match.group(2))
     if not pins:
         raise CheckError(f"{path}: no pinned packages")
     return pins
@@ -161,7 +164,7 @@ def advisories_in(folder: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
         yield path, data
 
 
-def check(pins: dict[str, str], folder: Path) -> Report:
+def check(pins: dict[str, list[str]], folder: Path) -> Report:
     report = Report()
     for path, advisory in advisories_in(folder):
         report.advisories += 1
@@ -171,8 +174,8 @@ def check(pins: dict[str, str], folder: Path) -> Report:
             canonical(entry.get("package", {}).get("name", ""))
             for entry in advisory.get("affected", [])
         }
-        for package in sorted(names & pins.keys()):
-            version = pins[package]
+        pairs = sorted((name, version) for name in names & pins.keys() for version in pins[name])
+        for package, version in pairs:
             try:
                 hit, fixed = affected_by(advisory, package, version)
             except InvalidVersion as error:
@@ -214,9 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.advisories or Path(os.environ.get("FINRES_OSV_DIR") or DEFAULT_ADVISORIES)
     try:
-        pins: dict[str, str] = {}
+        pins: dict[str, list[str]] = {}
         for lock in args.locks or DEFAULT_LOCKS:
-            pins.update(read_lock(lock))
+            for name, versions in read_lock(lock).items():
+                pins.setdefault(name, [])
+                pins[name] += [v for v in versions if v not in pins[name]]
         report = check(pins, folder)
         accepted = read_accepted(args.accepted)
     except CheckError as error:
@@ -230,8 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"VULNERABLE {finding}\n")
     for identifier in stale:
         sys.stdout.write(f"STALE accepted advisory no longer matches: {identifier}\n")
+    count = sum(map(len, pins.values()))
     sys.stdout.write(
-        f"{len(pins)} locked packages checked against {report.advisories} OSV advisories "
+        f"{count} locked versions checked against {report.advisories} OSV advisories "
         f"({folder}): {len(open_findings)} vulnerable, "
         f"{len(report.findings) - len(open_findings)} accepted\n"
     )
