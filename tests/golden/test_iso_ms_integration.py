@@ -9,6 +9,7 @@ breaks lines inside table cells, so quotations are compared with all whitespace 
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,10 @@ SEED = REPO.parent / "shared" / "seeds" / "002_ccc95a5b722549ef.txt"
 
 
 def _flat(text: str) -> str:
+    # NFKC: the extraction uses CJK compatibility ideographs (U+F9xx) for some characters
+    text = "".join(
+        unicodedata.normalize("NFKC", c) if 0xF900 <= ord(c) <= 0xFAFF else c for c in text
+    )
     return re.sub(r"\s+", "", text)
 
 
@@ -325,3 +330,37 @@ def test_insurers_certification_is_conditioned_on_the_facts(nodes, seed):
     assert answer("insurance", {"remote_insurance": True}) == {i: ("in_force", ()) for i in ids}
     assert answer("insurance", {"remote_insurance": False}) == {}
     assert answer("bank", {"remote_insurance": True}) == {}
+
+
+# Titles and texts this file composes (labels, or cells joined with "；"): every other zh-TW
+# title, text and guidance is the deck's wording.
+# Chapter headings of this file's own (the deck has none for these groupings).
+OUR_HEADINGS = {("backbone", "title"), ("standards", "title"), ("integration", "title")}
+
+COMPOSED = {
+    ("backbone", "guidance"),
+    *((f"cl-{n}", "guidance") for n in range(4, 11)),
+    ("std-iso27001", "title"), ("std-iso27701", "title"), ("std-iso20000-1", "title"),
+    ("std-iso22301", "title"), ("std-iso9001", "title"), ("std-iso22301.analysis", "title"),
+    ("std-iso27701.controller", "text"), ("std-iso27701.controller", "guidance"),
+    ("std-iso27701.processor", "text"), ("std-iso27701.processor", "guidance"),
+    ("matrix", "text"), *((row, "text") for row in ROWS),
+}  # fmt: skip
+
+
+def test_zh_wording_is_the_decks(fw, seed):
+    for node in fw.requirements:
+        for field in ("title", "text", "guidance"):
+            value = getattr(node, field)
+            if value is None or (node.id, field) in COMPOSED | OUR_HEADINGS:
+                continue
+            assert _flat(value.zh_tw) in seed, (node.id, field)
+    # the composed ones quote the deck in their parts
+    for node_id, field in COMPOSED:
+        value = getattr(next(n for n in fw.requirements if n.id == node_id), field).zh_tw
+        for part in re.split(r"[；\n]", value):
+            core = re.sub(r"^[^：]*：", "", part) if "：" in part else part
+            pieces = [p for p in re.split(r"[、／（）×]", core) if len(_flat(p)) >= 2]
+            assert pieces, (node_id, field)
+            for piece in pieces:
+                assert _flat(piece) in seed, (node_id, field, piece)
