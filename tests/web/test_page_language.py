@@ -89,3 +89,11 @@ def test_a_results_history_shows_labels_not_codes(client_for: Any, org: Organisa
     assert "評估結果" in history and "未評估 → 符合" in history, history
     for code in ("not_assessed", "compliant", "update", "result :"):
         assert code not in history, history
+
+
+def test_a_typed_date_says_what_is_wrong_with_it(ciso_client: Client) -> None:
+    url = reverse("assessments:onboarding") + "?as_of=2026-13-45"
+    page = text(ciso_client.get(url).content.decode())
+    assert "2026-13-45 不是有效的日期：沒有 13 月；改以今日為基準日。" in page
+    page = text(english(ciso_client).get(url).content.decode())
+    assert "2026-13-45 is not a valid date: there is no month 13; today is used instead." in page

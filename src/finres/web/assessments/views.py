@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import CreateView, ListView, UpdateView
 
+from finres.core.dates import DateError
+from finres.core.dates import parse_date as typed_date
 from finres.core.i18n import label
 from finres.web.assessments import onboarding, proposals, soa
 from finres.web.assessments.filters import ResultFilterSet
@@ -54,9 +56,18 @@ def parse_date(value: str | None, default: dt.date) -> tuple[dt.date, bool]:
     if not value:
         return default, True
     try:
-        return dt.date.fromisoformat(value), True
-    except ValueError:
+        return typed_date(value), True
+    except DateError:
         return default, False
+
+
+def date_problem(value: str) -> str:
+    """What is wrong with a typed date, in the page's language ("沒有 13 月")."""
+    try:
+        typed_date(value)
+    except DateError as error:
+        return error.text(current_language())
+    return ""
 
 
 class AssessmentScoped(OrganisationMixin):
@@ -516,9 +527,13 @@ class OnboardingView(AssessmentScoped, View):
     template_name = "assessments/onboarding.html"
 
     def as_of(self) -> dt.date:
-        value, ok = parse_date(self.request.GET.get("as_of"), timezone.localdate())
+        typed = self.request.GET.get("as_of")
+        value, ok = parse_date(typed, timezone.localdate())
         if not ok:
-            messages.error(self.request, _("The date is not valid; today is used instead."))
+            messages.error(
+                self.request,
+                _("%(problem)s; today is used instead.") % {"problem": date_problem(typed or "")},
+            )
         return value
 
     def get(self, request: HttpRequest) -> HttpResponse:
