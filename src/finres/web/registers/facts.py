@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from finres.core import registers as core
 from finres.web.orgs.models import Organisation
@@ -23,14 +23,18 @@ from finres.web.registers.forms import ApplyFactsForm
 from finres.web.registers.models import InformationSystem, Supplier
 
 FACT_LABELS = {
-    core.RegisterFact.INTERNET_FACING_CORE_SYSTEMS: _lazy(
+    core.RegisterFact.INTERNET_FACING_CORE_SYSTEMS: gettext_lazy(
         "Has core systems that provide internet services"
     ),
-    core.RegisterFact.MATERIAL_CLOUD_OUTSOURCING: _lazy("Material cloud outsourcing"),
-    core.RegisterFact.HYBRID_CLOUD: _lazy("Hybrid cloud (cloud joined to on-premises systems)"),
-    core.RegisterFact.OFFSHORE_PROCESSING: _lazy("Data processed abroad"),
-    core.RegisterFact.CROSS_BORDER_PERSONAL_DATA: _lazy("Personal data transferred across borders"),
-    core.RegisterFact.NATURAL_PERSON_MATERIAL_SYSTEM_ON_CLOUD: _lazy(
+    core.RegisterFact.MATERIAL_CLOUD_OUTSOURCING: gettext_lazy("Material cloud outsourcing"),
+    core.RegisterFact.HYBRID_CLOUD: gettext_lazy(
+        "Hybrid cloud (cloud joined to on-premises systems)"
+    ),
+    core.RegisterFact.OFFSHORE_PROCESSING: gettext_lazy("Data processed abroad"),
+    core.RegisterFact.CROSS_BORDER_PERSONAL_DATA: gettext_lazy(
+        "Personal data transferred across borders"
+    ),
+    core.RegisterFact.NATURAL_PERSON_MATERIAL_SYSTEM_ON_CLOUD: gettext_lazy(
         "A material system for natural-person customers on the cloud"
     ),
 }

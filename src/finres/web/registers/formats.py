@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Prefetch
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from finres.web.audit.log import append
 from finres.web.orgs.models import Organisation
@@ -52,7 +53,7 @@ class Column:
     required: bool = False
 
     def label(self, model: type[models.Model]) -> str:
-        return str(model._meta.get_field(self.key).verbose_name)
+        return capfirst(str(model._meta.get_field(self.key).verbose_name))
 
 
 def _text(key: str, required: bool = False) -> Column:
@@ -86,7 +87,7 @@ class Register:
 SITES = Register(
     "sites",
     Site,
-    _lazy("Sites"),
+    gettext_lazy("Sites"),
     (
         _text("code", True),
         _text("name", True),
@@ -100,7 +101,7 @@ SITES = Register(
 SYSTEMS = Register(
     "systems",
     InformationSystem,
-    _lazy("Information systems"),
+    gettext_lazy("Information systems"),
     (
         _text("code", True),
         _text("name", True),
@@ -135,7 +136,7 @@ SYSTEMS = Register(
 SUPPLIERS = Register(
     "suppliers",
     Supplier,
-    _lazy("Suppliers"),
+    gettext_lazy("Suppliers"),
     (
         _text("code", True),
         _text("name", True),

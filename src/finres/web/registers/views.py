@@ -389,6 +389,9 @@ class ImportView(OrganisationMixin, FormView):
         context.update(register=chosen, columns=chosen.header())
         return context
 
+    def form_invalid(self, form: ImportForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
     def form_valid(self, form: ImportForm) -> HttpResponse:
         chosen = register_of(self.kwargs["register"])
         upload = form.cleaned_data["file"]
