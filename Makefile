@@ -58,7 +58,7 @@ test: lint typecheck pytest
 
 # Re-extract user-facing messages, merge them into the zh-TW catalogues and compile them:
 # the CLI's `finres` domain (Babel) and each Django app's `django` domain (gettext tools).
-WEB_APPS := orgs frameworks audit assessments evidence improvements reports
+WEB_APPS := orgs frameworks audit assessments evidence improvements reports registers
 DJANGO_ADMIN := $(abspath $(BIN))/django-admin --settings=finres.web.settings.dev
 messages: install-dev
 	$(BIN)/pybabel extract --no-location --omit-header -k N_ -k _ -o src/finres/locale/finres.pot src/finres/cli.py src/finres/cli_ops.py src/finres/cli_resilience.py src/finres/core src/finres/web/ops
