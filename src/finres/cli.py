@@ -506,6 +506,14 @@ def createadmin(
         else _("Administrator {username} updated (new password).")
     )
     _out().print(message.format(username=username))
+    code = web.issue_enrolment_code(username)
+    if code:
+        _out().print(
+            _(
+                "One-time code to register the second factor at the first log-in "
+                "(valid 3 days): {code}"
+            ).format(code=code)
+        )
 
 
 @app.command()
@@ -524,13 +532,15 @@ def _print_logins(context: Any) -> None:
     for title in (_("User name"), _("Password"), _("Role")):
         table.add_column(title, no_wrap=True)
     table.add_column(_("Organisation"), overflow="fold")
+    table.add_column(_("Enrolment code"), no_wrap=True)
     for row in context.logins:
         table.add_row(*row)
     _out().print(table)
     _out().print(
         _(
             "Administrators and CISOs register an authenticator app (TOTP) at their "
-            "first log-in; the other roles log in with the password only."
+            "first log-in with the one-time enrolment code shown; the other roles log in "
+            "with the password only."
         )
     )
 
@@ -765,6 +775,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 from finres.cli_resilience import resilience_app  # noqa: E402
 
 app.add_typer(resilience_app, name="resilience")
+from finres.cli_checks import check_app  # noqa: E402
+
+app.add_typer(check_app, name="check")
 
 
 if __name__ == "__main__":  # pragma: no cover

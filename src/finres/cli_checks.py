@@ -1,0 +1,176 @@
+"""``finres check tls``: what a TLS endpoint offers, judged against art. 34 and 36 (over
+finres.core.checks). ``--format json`` is a stable contract (docs/checks.md)."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from finres import cli as base
+from finres.core.checks.tls import scan
+from finres.core.checks.tls_rules import report
+from finres.core.i18n import Language
+
+check_app = typer.Typer(help="Automated technical checks.", no_args_is_help=True)
+
+
+def parse_target(text: str) -> tuple[str, int]:
+    """``host:port`` or ``[v6 address]:port``; ValueError with the reason otherwise."""
+    text = text.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest.removeprefix(":")
+    else:
+        host, _, port_text = text.rpartition(":")
+    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(text)
+    return host, int(port_text)
+
+
+def _targets_from(path: Path) -> list[tuple[str, int, str | None]]:
+    _ = base._
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise base.UserError(f"{path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise base.UserError(_("{path}: not UTF-8 text").format(path=path)) from None
+    targets = []
+    for number, line in enumerate(lines, 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        parts = text.split()
+        try:
+            host, port = parse_target(parts[0])
+        except ValueError:
+            raise base.UserError(
+                _("{path}, line {line}: {text} is not HOST:PORT").format(
+                    path=path, line=number, text=parts[0]
+                )
+            ) from None
+        targets.append((host, port, parts[1] if len(parts) > 1 else None))
+    if not targets:
+        raise base.UserError(_("{path}: no targets").format(path=path))
+    return targets
+
+
+def scan_many(
+    targets: list[tuple[str, int, str | None]],
+    concurrency: int,
+    per_host: int,
+    on_done: Any = None,
+    language: Language = "zh-TW",
+) -> list[dict[str, Any]]:
+    """Scan with at most ``concurrency`` endpoints at once and ``per_host`` on one host (trading
+    gateways are fragile); results in the order of ``targets``."""
+    locks: dict[str, threading.BoundedSemaphore] = defaultdict(
+        lambda: threading.BoundedSemaphore(per_host)
+    )
+    guard = threading.Lock()
+
+    def one(target: tuple[str, int, str | None]) -> dict[str, Any]:
+        host, port, sni = target
+        with guard:
+            lock = locks[host]
+        with lock:
+            return report(scan(host, port, sni), language=language)
+
+    results: list[dict[str, Any] | None] = [None] * len(targets)
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = {pool.submit(one, t): i for i, t in enumerate(targets)}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if on_done is not None:
+                on_done()
+    return [r for r in results if r is not None]
+
+
+def _status_label(status: str) -> str:
+    _ = base._
+    return {"pass": _("pass"), "fail": _("fail"), "needs_evidence": _("needs evidence")}[status]
+
+
+def _print_report(data: dict[str, Any]) -> None:
+    _ = base._
+    out = base._out()
+    out.print(f"[bold]{data['target']}[/bold] (SNI {data['sni']})")
+    if not data["reachable"] or data["error"]:
+        out.print(_("Not reachable over TLS: {error}").format(error=data["error"]))
+    protocols = ", ".join(p for p, ok in data["protocols"].items() if ok) or "—"
+    out.print(_("Protocols: {list}").format(list=protocols))
+    out.print(_("Groups: {list}").format(list=", ".join(data["groups"]) or "—"))
+    if data["post_quantum_hybrid"]:
+        out.print(_("Offers a hybrid post-quantum key exchange."))
+    cert = data["certificate"]
+    if cert:
+        out.print(
+            _("Certificate: {key} {bits} bits, {algorithm}, until {until}").format(
+                key=cert["key_type"],
+                bits=cert["key_size"],
+                algorithm=cert["signature_algorithm"],
+                until=cert["not_after"][:10],
+            )
+        )
+    table = Table(title_justify="left")
+    table.add_column(_("Requirement"), no_wrap=True)
+    table.add_column(_("Result"), no_wrap=True)
+    table.add_column(_("Evidence"), overflow="fold")
+    for finding in data["findings"]:
+        table.add_row(finding["requirement"], _status_label(finding["status"]), finding["evidence"])
+    out.print(table)
+
+
+@check_app.command("tls")
+def tls_command(
+    target: Annotated[str | None, typer.Argument(help="HOST:PORT of the endpoint.")] = None,
+    sni: Annotated[
+        str | None, typer.Option("--sni", help="Server name to send (default: the host).")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="A file of targets, one HOST:PORT [SNI] a line.", dir_okay=False
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=64, help="Endpoints scanned at once.")
+    ] = 16,
+    per_host: Annotated[
+        int, typer.Option("--per-host", min=1, max=8, help="Scans at once on one host.")
+    ] = 1,
+    output: base.FormatOption = base.OutputFormat.TABLE,
+    lang: base.LangOption = None,
+) -> None:
+    """Check the TLS of an e-trading endpoint (protocols, suites, groups incl. hybrid
+    post-quantum, certificate, HSTS) against art. 34 and 36 of the guideline."""
+    base._start(lang)
+    _ = base._
+    if (target is None) == (file is None):
+        raise base.UserError(_("name one HOST:PORT or --file TARGETS"))
+    if file is not None:
+        targets = _targets_from(file)
+    else:
+        try:
+            host, port = parse_target(str(target))
+        except ValueError:
+            raise base.UserError(_("{text} is not HOST:PORT").format(text=target)) from None
+        targets = [(host, port, sni)]
+    if len(targets) == 1:
+        results = scan_many(targets, 1, 1, language=base._state.language)
+    else:
+        with Progress(transient=True, disable=output == base.OutputFormat.JSON) as progress:
+            task = progress.add_task(_("Checking"), total=len(targets))
+            results = scan_many(targets, concurrency, per_host, lambda: progress.advance(task))
+    if output == base.OutputFormat.JSON:
+        base._print_json(results[0] if file is None else results)
+        return
+    for data in results:
+        _print_report(data)

@@ -1,0 +1,1 @@
+"""Automated technical verification: checks a machine can decide, and what they cannot."""
