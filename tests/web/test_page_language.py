@@ -97,3 +97,21 @@ def test_a_typed_date_says_what_is_wrong_with_it(ciso_client: Client) -> None:
     assert "2026-13-45 不是有效的日期：沒有 13 月；改以今日為基準日。" in page
     page = text(english(ciso_client).get(url).content.decode())
     assert "2026-13-45 is not a valid date: there is no month 13; today is used instead." in page
+
+
+def test_a_proposals_history_names_its_fields_in_chinese(
+    client_for: Any, org: Organisation
+) -> None:
+    from finres.web.assessments.models import ProposalState, Result
+
+    from .test_reports import ISO, assess
+
+    assessment = assess(org, ISO, timezone.localdate().year, None, 1, results=["not_assessed"])
+    row = assessment.results.get()
+    row.proposed_result = Result.PARTIAL
+    row.proposal_state = ProposalState.PENDING
+    row.save()
+    page = client_for(Role.AUDITOR, org).get(reverse("assessments:result", args=[row.pk]))
+    history = section(page.content.decode(), "異動紀錄")
+    assert "建議結果： — → 部分符合" in history and "建議狀態：" in history, history
+    assert "proposed result" not in history and "proposal state" not in history

@@ -93,7 +93,9 @@ class RequirementResult(Audited, models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="results")
-    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="results")
+    requirement = models.ForeignKey(
+        Requirement, verbose_name=_("requirement"), on_delete=models.PROTECT, related_name="results"
+    )
     result = models.CharField(
         _("result"), max_length=24, choices=Result.choices, default=Result.NOT_ASSESSED
     )
@@ -109,8 +111,12 @@ class RequirementResult(Audited, models.Model):
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     comments = models.TextField(_("comments"), blank=True)
-    proposed_result = models.CharField(max_length=24, choices=Result.choices, blank=True)
-    proposal_state = models.CharField(max_length=12, choices=ProposalState.choices, blank=True)
+    proposed_result = models.CharField(
+        _("proposed result"), max_length=24, choices=Result.choices, blank=True
+    )
+    proposal_state = models.CharField(
+        _("proposal state"), max_length=12, choices=ProposalState.choices, blank=True
+    )
     proposal_provenance = models.JSONField(default=list, blank=True)
     # Statement of Applicability (ISO/IEC 27001 clause 6.1.3 d)
     soa_applicable = models.BooleanField(_("applicable (SoA)"), null=True, blank=True)
