@@ -3,9 +3,6 @@ finres.core.checks). ``--format json`` is a stable contract (docs/checks.md)."""
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,9 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from finres import cli as base
-from finres.core.checks.tls import scan
-from finres.core.checks.tls_rules import report
-from finres.core.i18n import Language
+from finres.core.checks.batch import scan_many
 
 check_app = typer.Typer(help="Automated technical checks.", no_args_is_help=True)
 
@@ -60,37 +55,6 @@ def _targets_from(path: Path) -> list[tuple[str, int, str | None]]:
     if not targets:
         raise base.UserError(_("{path}: no targets").format(path=path))
     return targets
-
-
-def scan_many(
-    targets: list[tuple[str, int, str | None]],
-    concurrency: int,
-    per_host: int,
-    on_done: Any = None,
-    language: Language = "zh-TW",
-) -> list[dict[str, Any]]:
-    """Scan with at most ``concurrency`` endpoints at once and ``per_host`` on one host (trading
-    gateways are fragile); results in the order of ``targets``."""
-    locks: dict[str, threading.BoundedSemaphore] = defaultdict(
-        lambda: threading.BoundedSemaphore(per_host)
-    )
-    guard = threading.Lock()
-
-    def one(target: tuple[str, int, str | None]) -> dict[str, Any]:
-        host, port, sni = target
-        with guard:
-            lock = locks[host]
-        with lock:
-            return report(scan(host, port, sni), language=language)
-
-    results: list[dict[str, Any] | None] = [None] * len(targets)
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = {pool.submit(one, t): i for i, t in enumerate(targets)}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            if on_done is not None:
-                on_done()
-    return [r for r in results if r is not None]
 
 
 def _status_label(status: str) -> str:

@@ -39,7 +39,7 @@ def certificate(
     name: str,
     *,
     key: str = "rsa2048",
-    digest: hashes.HashAlgorithm | None = None,
+    digest: hashes.SHA256 | hashes.SHA384 | None = None,
     days: tuple[int, int] = (-1, 30),
     dns: str = "localhost",
 ) -> tuple[Path, Path]:
@@ -53,6 +53,7 @@ def certificate(
             check=True, capture_output=True,
         )  # fmt: skip
         return cert_path, key_path
+    private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
     if key == "rsa2048":
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     elif key == "rsa1024":
