@@ -545,55 +545,6 @@ def _print_logins(context: Any) -> None:
     )
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
-    with_demo: Annotated[bool, typer.Option("--demo", help="Load the demo first.")] = False,
-    trusted_proxy: Annotated[
-        str | None,
-        typer.Option(
-            "--trusted-proxy",
-            envvar="FINRES_TRUSTED_PROXY",
-            help="Address of the TLS proxy in front: its X-Forwarded-* headers are trusted.",
-        ),
-    ] = None,
-) -> None:
-    """Serve the web application (embedded default: SQLite and local files)."""
-    _start(None)
-    from finres.web.serving import PortInUseError, check_port
-
-    try:
-        check_port(host, port)  # before any other work
-    except PortInUseError as error:
-        raise UserError(
-            _("cannot listen on {host}:{port} ({reason}); choose another with --port").format(
-                host=host, port=port, reason=error.reason
-            )
-        ) from None
-    web = _web()
-    web.migrate()
-    web.sync_library()
-    if not web.static_is_current():
-        _out().print(_("Preparing the static files (once after each install or upgrade)…"))
-        web.collect_static()
-    if with_demo:
-        _print_logins(web.load_demo())
-    from django.conf import settings
-
-    from finres.web.serving import serve as waitress_serve
-    from finres.web.wsgi import application
-
-    if host not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS.append(host)
-    _out().print(
-        _("FinRes is running at http://{host}:{port}/ (stop with Ctrl+C)").format(
-            host=host, port=port
-        )
-    )
-    waitress_serve(application, host=host, port=port, trusted_proxy=trusted_proxy)
-
-
 def _read_anchor(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
