@@ -67,7 +67,7 @@ def usage_message(error: TyperException, translate: Translate) -> str:
     if kind == "MissingParameter":
         return translate("missing option: {option}").format(option=option)
     if kind == "BadParameter":
-        cause = error.__cause__
+        cause: Any = error.__cause__  # pydantic's ValidationError, when Typer checked the value
         errors = cause.errors() if hasattr(cause, "errors") else []
         item = errors[0] if errors else {}
         value = item.get("input", "")

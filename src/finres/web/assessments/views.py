@@ -7,7 +7,6 @@ id of another organisation gives 404; every change runs in a transaction.
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -318,7 +317,7 @@ class ResultDetailView(ResultEditing, View):
                 event.row_changes = event.changes
             # In people's words: field labels, choice labels and local times, not codes.
             event.shown = presenter.row(
-                SimpleNamespace(
+                AuditEvent(  # not saved: the event as this row sees it
                     timestamp=event.timestamp,
                     action=event.action,
                     model=event.model,
