@@ -133,6 +133,7 @@ def test_errors_in_chinese_are_all_chinese(capsys, monkeypatch, tmp_path, argv) 
     message = err.split(": ", 2)[2]
     for path in (str(PROFILE), str(tmp_path), "/nonexistent.yaml"):
         message = message.replace(path, "")
+    message = re.sub(r"[a-z0-9]+(?:-[a-z0-9.]+)+", "", message)  # identifiers: nist-csf-2.0
     english = {w for w in LATIN_WORDS.findall(message) if w.lower() not in ALLOWED}
     assert not english, err
 
