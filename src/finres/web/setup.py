@@ -101,6 +101,8 @@ def add_organisation(profile: Any, parent: str | None, is_group: bool) -> tuple[
             "paid_in_capital": profile.paid_in_capital,
             "internet_order": profile.internet_order,
             "uses": sorted(u.value for u in profile.uses),
+            "facts": {fact.value: stated for fact, stated in sorted(profile.facts.items())},
+            "total_assets": profile.total_assets,
             "parent": group,
             "is_group": is_group,
         }

@@ -16,9 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from finres.core.applicability import Applicability, ApplicableRequirement, applicable
-from finres.core.i18n import Language
+from finres.core.applicability import Applicability, ApplicableRequirement, Status, applicable
+from finres.core.i18n import Language, label
 from finres.core.library import Library, load_library
+from finres.core.profile import InstitutionProfile
+from finres.core.vocab import Fact
 from finres.web.assessments.models import (
     ApplicabilitySnapshot,
     Assessment,
@@ -70,13 +72,50 @@ class FrameworkGroup:
     items: list[ApplicableRequirement] = field(default_factory=list)
     assessments: list[Assessment] = field(default_factory=list)
 
+    def _count(self, status: Status) -> int:
+        return sum(1 for item in self.items if item.status is status)
+
     @property
     def in_force_count(self) -> int:
-        return sum(1 for item in self.items if item.in_force)
+        return self._count(Status.IN_FORCE)
+
+    @property
+    def overdue_count(self) -> int:
+        return self._count(Status.OVERDUE)
 
     @property
     def upcoming_count(self) -> int:
-        return len(self.items) - self.in_force_count
+        return self._count(Status.UPCOMING)
+
+    @property
+    def conditional_count(self) -> int:
+        return self._count(Status.CONDITIONAL)
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """One fact of the profile as the page shows it: stated yes or no, or unknown."""
+
+    code: str
+    label: str
+    state: str  # "yes", "no" or "unknown"
+
+
+def fact_rows(profile: InstitutionProfile, language: str) -> list[FactRow]:
+    lang: Language = "en" if language == "en" else "zh-TW"
+    rows = []
+    for fact in Fact:
+        stated = profile.fact(fact)
+        state = "unknown" if stated is None else ("yes" if stated else "no")
+        rows.append(FactRow(fact.value, label(fact, lang), state))
+    return rows
+
+
+def unknown_facts_in_use(result: Applicability, language: str) -> str:
+    """The unknown facts that conditional requirements depend on, as one line of labels."""
+    lang: Language = "en" if language == "en" else "zh-TW"
+    names = sorted({name for item in result.conditional for name in item.depends_on})
+    return (", " if lang == "en" else "、").join(label(name, lang) for name in names)
 
 
 def grouped(result: Applicability, language: str) -> list[FrameworkGroup]:

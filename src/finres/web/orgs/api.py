@@ -33,8 +33,16 @@ class OrganisationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "paid_in_capital",
             "internet_order",
             "uses",
+            "facts",
+            "total_assets",
         ]
         read_only_fields = ["id", "parent", "is_group"]
+
+    def validate_facts(self, value: Any) -> dict[str, bool]:
+        """The stated facts: ``{fact: true|false}``; a fact absent or ``null`` is unknown."""
+        if not isinstance(value, dict):
+            raise ValidationError("expected a mapping of facts to true, false or null")
+        return {key: stated for key, stated in value.items() if stated is not None}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         from finres.core.profile import ProfileError, profile_from_data
@@ -45,7 +53,16 @@ class OrganisationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             profile_from_data(
                 {
                     k: data[k]
-                    for k in ("name", "industry", "paid_in_capital", "internet_order", "uses")
+                    for k in (
+                        "name",
+                        "industry",
+                        "paid_in_capital",
+                        "internet_order",
+                        "uses",
+                        "facts",
+                        "total_assets",
+                    )
+                    if k in data
                 }
             )
         except ProfileError as error:

@@ -8,15 +8,22 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from finres.core.i18n import label
-from finres.core.vocab import Industry, Use
+from finres.core.vocab import Fact, Industry, Use
 from finres.web.language import current_language
 from finres.web.orgs.credentials import MAX_TOKEN_DAYS
 from finres.web.orgs.models import ApiToken, Organisation
 from finres.web.orgs.roles import Role
 
+FACT_PREFIX = "fact_"
+UNKNOWN, YES, NO = "", "yes", "no"
+
 
 class ProfileForm(forms.ModelForm):
-    """The institution profile: the same fields as the CLI's profile file."""
+    """The institution profile: the same fields as the CLI's profile file.
+
+    Each fact is asked as unknown / yes / no: "unknown" leaves it out of the profile (the
+    requirements that depend on it are then shown as conditional), never as "no".
+    """
 
     uses = forms.MultipleChoiceField(
         label=_("Uses"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
@@ -24,7 +31,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "industry", "paid_in_capital", "internet_order", "uses"]
+        fields = ["name", "industry", "paid_in_capital", "internet_order", "uses", "total_assets"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -32,6 +39,31 @@ class ProfileForm(forms.ModelForm):
         self.fields["industry"].choices = [(i.value, label(i, language)) for i in Industry]
         self.fields["uses"].choices = [(u.value, label(u, language)) for u in Use]
         self.fields["paid_in_capital"].min_value = 0
+        self.fields["total_assets"].min_value = 0
+        self.fields["total_assets"].help_text = _("Leave empty if unknown.")
+        stated = self.instance.facts or {}
+        for fact in Fact:
+            value = stated.get(fact.value)
+            self.fields[FACT_PREFIX + fact.value] = forms.ChoiceField(
+                label=label(fact, language),
+                choices=[(UNKNOWN, _("unknown")), (YES, _("yes")), (NO, _("no"))],
+                required=False,
+                widget=forms.RadioSelect,
+                initial=UNKNOWN if value is None else (YES if value else NO),
+            )
+
+    def fact_fields(self) -> list[forms.BoundField]:
+        return [self[FACT_PREFIX + fact.value] for fact in Fact]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Set before the model's own validation (Organisation.clean reads the whole profile).
+        self.instance.facts = {
+            fact.value: data[FACT_PREFIX + fact.value] == YES
+            for fact in Fact
+            if data.get(FACT_PREFIX + fact.value) in (YES, NO)
+        }
+        return data
 
 
 class OtpTokenForm(forms.Form):

@@ -31,6 +31,9 @@ class Organisation(Audited, models.Model):
     paid_in_capital = models.BigIntegerField(_("paid-in capital (NT$)"))
     internet_order = models.BooleanField(_("takes orders over the internet"), default=False)
     uses = models.JSONField(_("uses"), default=list, blank=True)
+    # The facts the institution has stated ({fact: true|false}); a fact not listed is unknown.
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
+    total_assets = models.BigIntegerField(_("total assets (NT$)"), null=True, blank=True)
     is_group = models.BooleanField(_("financial holding (group)"), default=False)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -52,6 +55,8 @@ class Organisation(Audited, models.Model):
             "paid_in_capital": self.paid_in_capital,
             "internet_order": self.internet_order,
             "uses": list(self.uses or []),
+            "facts": dict(self.facts or {}),
+            "total_assets": self.total_assets,
         }
 
     def profile(self) -> InstitutionProfile:

@@ -21,7 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from finres.core import maturity as scoring
-from finres.core.applicability import applicable, tier_of
+from finres.core.applicability import ApplicableRequirement, Status, applicable, tier_of
 from finres.core.i18n import Language
 from finres.core.library import Library, load_library
 from finres.web.assessments.models import Assessment, MaturityTarget, RequirementResult, Result
@@ -440,16 +440,20 @@ class Upcoming:
     due_by: dt.date | None
 
 
-def upcoming_requirements(
-    organisation: Organisation, as_of: dt.date, limit: int = 10
-) -> tuple[list[Upcoming], int]:
-    """Applicable requirements not yet in force on ``as_of``, soonest first (and how many)."""
-    library = load_library()
+@dataclass(frozen=True)
+class RequirementStatuses:
+    """The applicable requirements on a date that need attention, by status (first ``limit``
+    of each list, soonest first, and how many in all)."""
+
+    upcoming: list[Upcoming]
+    upcoming_count: int
+    overdue: list[Upcoming]
+    overdue_count: int
+    conditional_count: int
+
+
+def _rows(items: Sequence[ApplicableRequirement], limit: int) -> list[Upcoming]:
     lang = current_language()
-    result = applicable(library, organisation.profile(), as_of)
-    upcoming = sorted(
-        result.upcoming, key=lambda item: (item.effective_from or dt.date.max, item.node.id)
-    )
     return [
         Upcoming(
             item.framework.short_name.best(lang)
@@ -460,8 +464,36 @@ def upcoming_requirements(
             item.effective_from,
             item.due_by,
         )
-        for item in upcoming[:limit]
-    ], len(upcoming)
+        for item in items[:limit]
+    ]
+
+
+def requirement_statuses(
+    organisation: Organisation, as_of: dt.date, limit: int = 10
+) -> RequirementStatuses:
+    """Upcoming requirements (not in force on ``as_of``), overdue ones (in force, ``due_by``
+    passed) and how many are conditional on facts the profile leaves unknown."""
+    result = applicable(load_library(), organisation.profile(), as_of)
+    upcoming = sorted(
+        result.with_status(Status.UPCOMING),
+        key=lambda item: (item.effective_from or dt.date.max, item.node.id),
+    )
+    overdue = sorted(result.overdue, key=lambda item: (item.due_by or dt.date.max, item.node.id))
+    return RequirementStatuses(
+        _rows(upcoming, limit),
+        len(upcoming),
+        _rows(overdue, limit),
+        len(overdue),
+        len(result.conditional),
+    )
+
+
+def upcoming_requirements(
+    organisation: Organisation, as_of: dt.date, limit: int = 10
+) -> tuple[list[Upcoming], int]:
+    """Applicable requirements not yet in force on ``as_of``, soonest first (and how many)."""
+    found = requirement_statuses(organisation, as_of, limit)
+    return found.upcoming, found.upcoming_count
 
 
 def compliant_on_expired_evidence(

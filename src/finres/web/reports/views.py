@@ -80,8 +80,11 @@ class DashboardView(ReportsMixin, TemplateView):
         context.update(overview(found))
         context["found"] = found
         context["year"] = found.year
-        upcoming, upcoming_count = metrics.upcoming_requirements(organisation, today)
-        context["upcoming"], context["upcoming_count"] = upcoming, upcoming_count
+        statuses = metrics.requirement_statuses(organisation, today)
+        context["upcoming"], context["upcoming_count"] = statuses.upcoming, statuses.upcoming_count
+        context["overdue_requirements"] = statuses.overdue
+        context["overdue_requirements_count"] = statuses.overdue_count
+        context["conditional_count"] = statuses.conditional_count
         context.update(self.late(today, found))
         context["group"] = organisation.is_group
         context["today"] = today

@@ -74,6 +74,14 @@ def vocabulary(value: Any) -> str:
 
 
 @register.filter
+def fact_labels(names: Any) -> str:
+    """The facts a conditional requirement depends on, as labels in the current language."""
+    language = current_language()
+    separator = ", " if language == "en" else "、"
+    return separator.join(label(name, language) for name in names or ())
+
+
+@register.filter
 def titled(titles: Any) -> str:
     """A title kept as {"zh-TW": …, "en": …} (in provenance), in the current language."""
     if not isinstance(titles, dict):
