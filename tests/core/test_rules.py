@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finres.core import rules
@@ -277,3 +278,100 @@ def test_stated_facts_decide() -> None:
     assert rules.evaluate(rules.parse({"facts.soc": {"eq": True}}), facts) == rules.FALSE
     assert rules.evaluate(rules.parse({"total_assets": {"gte": 10**12}}), facts) == rules.TRUE
     assert rules.evaluate(rules.parse({"total_assets": {"lt": 10**12}}), facts) == rules.FALSE
+
+
+# --- property tests: three-valued evaluation against every completion of the unknown facts ------
+
+FACT_FIELDS = ["facts.soc", "facts.hybrid_cloud", "facts.third_party_ai"]
+ASSET_POINTS = [0, 10, 1000]
+
+fact_leaves = st.one_of(
+    st.builds(lambda f, v: {f: {"eq": v}}, st.sampled_from(FACT_FIELDS), st.booleans()),
+    st.builds(
+        lambda op, v: {"total_assets": {op: v}},
+        st.sampled_from(["eq", "gte", "gt", "lte", "lt"]),
+        st.sampled_from(ASSET_POINTS),
+    ),
+    st.builds(lambda v: {"industry": {"eq": v.value}}, industries),
+)
+fact_conditions = st.recursive(
+    fact_leaves,
+    lambda children: st.one_of(
+        st.builds(lambda cs: {"all": cs}, st.lists(children, min_size=1, max_size=3)),
+        st.builds(lambda cs: {"any": cs}, st.lists(children, min_size=1, max_size=3)),
+        st.builds(lambda c: {"not": c}, children),
+    ),
+    max_leaves=6,
+)
+partial = st.fixed_dictionaries(
+    {
+        **{field: st.one_of(st.none(), st.booleans()) for field in FACT_FIELDS},
+        "total_assets": st.one_of(st.none(), st.sampled_from([0, 9, 10, 11, 999, 5000])),
+        "industry": industries,
+    }
+)
+
+
+def completions(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    unknown = [field for field in [*FACT_FIELDS, "total_assets"] if facts[field] is None]
+    domains = [
+        [True, False]
+        if field != "total_assets"
+        else sorted({max(p + d, 0) for p in ASSET_POINTS for d in (-1, 0, 1)})
+        for field in unknown
+    ]
+    return [
+        {**facts, **dict(zip(unknown, values, strict=True))}
+        for values in itertools.product(*domains)
+    ]
+
+
+def fact_name(field: str) -> str:
+    return field.removeprefix("facts.")
+
+
+@settings(max_examples=300, deadline=None)
+@given(fact_conditions, partial)
+def test_kleene_is_sound(condition: dict[str, Any], facts: dict[str, Any]) -> None:
+    """A true or false answer of Kleene's logic is the answer however the unknowns are stated."""
+    kleene = rules.parse(condition).kleene(facts)
+    if kleene.value is not None:
+        assert {reference(condition, c) for c in completions(facts)} == {kleene.value}
+    else:
+        assert kleene.depends_on  # an unknown answer always names a fact
+
+
+@settings(max_examples=300, deadline=None)
+@given(fact_conditions, partial)
+def test_unknown_only_when_the_answer_really_depends_on_an_unknown_fact(
+    condition: dict[str, Any], facts: dict[str, Any]
+) -> None:
+    verdict = rules.evaluate(rules.parse(condition), facts)
+    answers = [(c, reference(condition, c)) for c in completions(facts)]
+    outcomes = {answer for _, answer in answers}
+    if len(outcomes) == 1:
+        assert verdict.value is outcomes.pop() and verdict.depends_on == frozenset()
+        return
+    assert verdict.value is None
+    # exactly the unknown facts whose value alone can change the answer
+    matters = set()
+    for field in [*FACT_FIELDS, "total_assets"]:
+        if facts[field] is not None:
+            continue
+        groups: dict[str, set[bool]] = {}
+        for completed, answer in answers:
+            rest = repr(sorted((k, repr(v)) for k, v in completed.items() if k != field))
+            groups.setdefault(rest, set()).add(answer)
+        if any(len(found) == 2 for found in groups.values()):
+            matters.add(fact_name(field))
+    assert verdict.depends_on == matters
+
+
+@given(fact_conditions, partial)
+def test_stating_every_fact_leaves_nothing_unknown(
+    condition: dict[str, Any], facts: dict[str, Any]
+) -> None:
+    for completed in completions(facts):
+        verdict = rules.evaluate(rules.parse(condition), completed)
+        assert verdict.value is reference(condition, completed)
+        assert verdict.depends_on == frozenset()
