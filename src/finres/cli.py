@@ -726,6 +726,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 from finres.cli_resilience import resilience_app  # noqa: E402
 
 app.add_typer(resilience_app, name="resilience")
+from finres.cli_sbom import sbom_app  # noqa: E402
+
+app.add_typer(sbom_app, name="sbom")
 from finres.cli_checks import check_app  # noqa: E402
 
 app.add_typer(check_app, name="check")
