@@ -259,7 +259,7 @@ def _concerns_institutions(chain: list[dict[str, Any]]) -> bool:
     return True
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees(with_conditions=False))
 def test_no_institution_facing_node_is_ever_unreachable(nodes: list[dict[str, Any]]) -> None:
     found = listed(framework(nodes), profile())

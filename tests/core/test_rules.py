@@ -367,6 +367,7 @@ def test_unknown_only_when_the_answer_really_depends_on_an_unknown_fact(
     assert verdict.depends_on == matters
 
 
+@settings(deadline=None)
 @given(fact_conditions, partial)
 def test_stating_every_fact_leaves_nothing_unknown(
     condition: dict[str, Any], facts: dict[str, Any]
