@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.request import Request
@@ -75,3 +76,10 @@ class CompletedSessionAuthentication(SessionAuthentication):
         if found is not None and not access.authentication_complete(request._request):
             raise exceptions.PermissionDenied(_("Confirm your second factor before using the API."))
         return found
+
+
+class CompletedSessionScheme(SessionScheme):
+    """The OpenAPI description of the session: a cookie, like DRF's own session scheme."""
+
+    target_class = "finres.web.authentication.CompletedSessionAuthentication"
+    priority = 0
