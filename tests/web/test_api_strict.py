@@ -135,6 +135,17 @@ def test_unknown_fields_in_a_patch_are_a_400_naming_them(
     assert response.json()[unknown.pop()] == ["Unknown field."]
 
 
+def test_a_nul_character_in_a_reference_is_a_400(admin: Client, org: Any) -> None:
+    """PostgreSQL refuses NUL in a query: the value is invalid, not a server error."""
+    assessment = make_assessment(org, limit=1)
+    response = admin.patch(
+        f"/api/assessments/{assessment.pk}/",
+        {"framework": "iso\x00"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "framework" in response.json()
+
+
 def test_read_only_fields_sent_back_are_accepted(admin: Client, org: Any) -> None:
     finding = make_finding(org)
     url = f"/api/findings/{finding.pk}/"

@@ -4,8 +4,8 @@ On top of what drf-spectacular derives from the serializers and FilterSets, ever
 documents the errors it can answer with, in the one error format of ``finres.web.api``: 400
 (invalid input, unknown parameter or field), 401 (no or bad credentials), 403 (the role may not),
 404 on lists (a page past the end) and on objects (not found, or another organisation's), 409
-where the viewset names the action in ``conflict_actions``; and request bodies accept no
-property they do not list.
+where the viewset names the action in ``conflict_actions``, 415 where a body is read; and
+request bodies accept no property they do not list.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ ERRORS = {
     "403": "Your role in the current organisation may not do this.",
     "404": "Not found (or another organisation's).",
     "409": "Conflicts with the object's state.",
+    "415": "The body's content type is not one the operation reads.",
 }
 
 
@@ -40,6 +41,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("404")
         if action in getattr(self.view, "conflict_actions", ()):
             codes.append("409")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("415")
         return codes
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:

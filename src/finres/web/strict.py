@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
@@ -41,6 +42,16 @@ class StrictFieldsMixin:
             if unknown:
                 raise ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
         return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class SlugField(serializers.SlugRelatedField):
+    """A reference by code or name: text that no row can have (a NUL character, which
+    PostgreSQL refuses in a query) is "invalid", as any other malformed value, not a 500."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class StrictViewSetMixin:

@@ -38,7 +38,7 @@ from finres.web.assessments.people import eligible_owners
 from finres.web.assessments.stats import COUNT_NAMES, result_counts
 from finres.web.frameworks.models import Framework
 from finres.web.orgs.roles import Action, allows
-from finres.web.strict import StrictFieldsMixin
+from finres.web.strict import SlugField, StrictFieldsMixin
 
 COMPLETED = _("The assessment is completed; reopen it to change its results.")
 
@@ -70,9 +70,7 @@ COUNTS_SCHEMA = {
 
 
 class AssessmentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    framework = serializers.SlugRelatedField(
-        slug_field="code", queryset=Framework.objects.filter(active=True)
-    )
+    framework = SlugField(slug_field="code", queryset=Framework.objects.filter(active=True))
     as_of = serializers.DateField(
         write_only=True,
         required=False,
