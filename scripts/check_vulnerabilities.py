@@ -3,12 +3,12 @@
     python scripts/check_vulnerabilities.py [--advisories DIR] [LOCK_FILE ...]
 
 Reads every ``name==version`` pinned in the lock files (default: requirements.lock and
-requirements-dev.lock) and every OSV JSON advisory under the advisory folder (default: the
-PyPA advisory database in the shared data folder beside the repository, or
-``FINRES_OSV_DIR``). A version is affected when an advisory for its package lists it in
-``versions`` or when it falls in one of its ``ECOSYSTEM`` ranges, evaluated as the OSV schema
-says (events sorted by version; introduced / fixed / last_affected / limit) with PEP 440
-ordering (``packaging``). Withdrawn advisories are skipped.
+requirements-dev.lock) and matches each against the OSV advisories under the advisory folder
+(default: the PyPA advisory database in the shared data folder beside the repository, or
+``FINRES_OSV_DIR``) with the project's own OSV index (``finres.core.supply_chain.osv``, the one
+``finres sbom scan`` uses): versions listed by an advisory, and ``ECOSYSTEM`` ranges evaluated
+as the OSV schema says in PEP 440 order. Withdrawn advisories are skipped; a version that
+cannot be ordered against a range counts as affected (a person decides).
 
 Exit status: 0 when no locked version is affected, 1 when some are (each is listed with the
 advisory, its aliases and the fixed versions), 2 when the lock or the advisories cannot be read.
@@ -20,16 +20,16 @@ list does not outlive its reason.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from finres.core.supply_chain.ecosystems import BY_OSV, pep503
+from finres.core.supply_chain.errors import InputError
+from finres.core.supply_chain.osv import load_index
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_LOCKS = (REPO / "requirements.lock", REPO / "requirements-dev.lock")
@@ -44,7 +44,7 @@ class CheckError(Exception):
 
 def canonical(name: str) -> str:
     """PEP 503 normalised project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return pep503(name)
 
 
 def read_lock(path: Path) -> dict[str, list[str]]:
@@ -77,7 +77,6 @@ class Finding:
     advisory: str
     aliases: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
-    summary: str = ""
 
     def __str__(self) -> str:
         aliases = f" ({', '.join(self.aliases)})" if self.aliases else ""
@@ -92,105 +91,28 @@ class Report:
     warnings: list[str] = field(default_factory=list)
 
 
-def _event_version(event: dict[str, str]) -> Version:
-    (value,) = event.values()
-    return Version("0") if value == "0" else Version(value)
-
-
-def in_range(version: Version, events: Sequence[dict[str, str]]) -> bool:
-    """Whether ``version`` is inside one OSV range (the schema's evaluation algorithm)."""
-    limits = [Version(e["limit"]) for e in events if "limit" in e and e["limit"] != "*"]
-    if limits and not any(version < limit for limit in limits):
-        return False
-    ordered = sorted((e for e in events if "limit" not in e), key=_event_version)
-    affected = False
-    for event in ordered:
-        if "introduced" in event:
-            if event["introduced"] == "0" or version >= Version(event["introduced"]):
-                affected = True
-        elif "fixed" in event:
-            if version >= Version(event["fixed"]):
-                affected = False
-        elif "last_affected" in event and version > Version(event["last_affected"]):
-            affected = False
-    return affected
-
-
-def affected_by(advisory: dict[str, Any], package: str, version: str) -> tuple[bool, list[str]]:
-    """Whether ``package==version`` is affected; also the fixed versions named (for the report).
-
-    Raises ``InvalidVersion`` when a range of this package cannot be evaluated and its
-    ``versions`` list does not settle the question.
-    """
-    hit = False
-    fixed: list[str] = []
-    for entry in advisory.get("affected", []):
-        target = entry.get("package", {})
-        if target.get("ecosystem") != "PyPI" or canonical(target.get("name", "")) != package:
-            continue
-        listed = entry.get("versions") or []
-        if version in listed:
-            hit = True
-        for range_ in entry.get("ranges", []):
-            if range_.get("type") != "ECOSYSTEM":
-                continue  # GIT ranges name commits, not releases
-            events = range_.get("events", [])
-            fixed += [e["fixed"] for e in events if "fixed" in e]
-            if hit:
-                continue
-            try:
-                hit = in_range(Version(version), events)
-            except InvalidVersion:
-                if not listed:
-                    raise
-    return hit, fixed
-
-
-def advisories_in(folder: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
+def check(pins: dict[str, list[str]], folder: Path) -> Report:
+    """Every locked version that an advisory under ``folder`` affects."""
     if not folder.is_dir():
         raise CheckError(
             f"{folder}: no OSV advisory folder (give --advisories DIR or set FINRES_OSV_DIR)"
         )
-    files = sorted(folder.rglob("*.json"))
-    if not files:
-        raise CheckError(f"{folder}: no OSV advisories (*.json) in it")
-    for path in files:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise CheckError(f"{path}: not an OSV advisory: {error}") from None
-        if not isinstance(data, dict) or "id" not in data:
-            raise CheckError(f"{path}: not an OSV advisory (no id)")
-        yield path, data
-
-
-def check(pins: dict[str, list[str]], folder: Path) -> Report:
-    report = Report()
-    for path, advisory in advisories_in(folder):
-        report.advisories += 1
-        if advisory.get("withdrawn"):
-            continue
-        names = {
-            canonical(entry.get("package", {}).get("name", ""))
-            for entry in advisory.get("affected", [])
-        }
-        pairs = sorted((name, version) for name in names & pins.keys() for version in pins[name])
-        for package, version in pairs:
-            try:
-                hit, fixed = affected_by(advisory, package, version)
-            except InvalidVersion as error:
-                report.warnings.append(f"{path.name}: cannot evaluate {package} {version}: {error}")
-                hit, fixed = True, []  # fail closed: a human decides
-            if hit:
-                report.findings.append(
-                    Finding(
-                        package,
-                        version,
-                        str(advisory["id"]),
-                        tuple(advisory.get("aliases") or ()),
-                        tuple(dict.fromkeys(fixed)),
-                        str(advisory.get("summary") or advisory.get("details") or "")[:200],
+    try:
+        index = load_index([folder])
+    except InputError as error:
+        raise CheckError(str(error)) from None
+    report = Report(advisories=index.stats.records)
+    pypi = BY_OSV["PyPI"]
+    for package in sorted(pins):
+        for version in pins[package]:
+            for hit in index.match(pypi, pep503(package), version):
+                advisory = hit.affected.advisory
+                if hit.reason == "unordered":
+                    report.warnings.append(
+                        f"{advisory.id}: cannot order {package} {version} against its range"
                     )
+                report.findings.append(
+                    Finding(package, version, advisory.id, advisory.aliases, hit.fixed)
                 )
     return report
 
