@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated
 
@@ -66,6 +67,7 @@ def scan_command(
     try:
         sbom = load_sbom(file)
         index = load_index(osv)
+        gc.freeze()  # the index lives until exit: no full collection needs to walk it
         catalogue = load_kev(kev) if kev is not None else None
         statements = load_vex(list(vex or []))
         if sbom.document is not None and sbom.document.get("vulnerabilities"):

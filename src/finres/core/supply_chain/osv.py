@@ -6,6 +6,8 @@ finds the advisories whose ``affected`` entries name the package and contain the
 index keeps only what matching and reporting need (ids, aliases, severity vectors, ranges and
 version lists; no details or references), with interned strings, so a full multi-ecosystem
 dump fits in little memory. Parsed versions are cached in the index and reused by every scan.
+A process that keeps a large index should ``gc.freeze()`` once it is built, so that the cyclic
+garbage collector does not walk its millions of objects on every full collection.
 
 Ranges follow the OSV schema's evaluation: ``ECOSYSTEM`` ranges in the ecosystem's own order,
 ``SEMVER`` ranges in Semantic Versioning order; events sorted by version, ``introduced``
@@ -88,6 +90,15 @@ def _list(value: Any, source: str, path: list[str | int]) -> list[Any]:
     return value
 
 
+def _strings(value: Any, source: str, path: list[str | int]) -> tuple[str, ...]:
+    """A list of non-empty strings, interned (checked in one pass; the place only on error)."""
+    items = _list(value, source, path)
+    if all(isinstance(item, str) and item for item in items):
+        return tuple(map(sys.intern, items))
+    bad = next(i for i, item in enumerate(items) if not isinstance(item, str) or not item)
+    raise InputError(source, "expected a non-empty string", json_place([*path, bad]))
+
+
 def parse_record(data: Any, source: str) -> tuple[Advisory, list[tuple[str, Affected]]] | None:
     """The advisory and its ``(ecosystem, affected)`` entries; ``None`` when withdrawn.
 
@@ -98,10 +109,7 @@ def parse_record(data: Any, source: str) -> tuple[Advisory, list[tuple[str, Affe
     identifier = _text(data.get("id"), source, ["id"])
     if data.get("withdrawn"):
         return None
-    aliases = tuple(
-        _text(a, source, ["aliases", i])
-        for i, a in enumerate(_list(data.get("aliases"), source, ["aliases"]))
-    )
+    aliases = _strings(data.get("aliases"), source, ["aliases"])
     advisory = Advisory(identifier, aliases, _severity(data.get("severity"), source, ["severity"]))
     entries: list[tuple[str, Affected]] = []
     for i, entry in enumerate(_list(data.get("affected"), source, ["affected"])):
@@ -130,25 +138,30 @@ def parse_record(data: Any, source: str) -> tuple[Advisory, list[tuple[str, Affe
                         json_place([*rat, "events", k]),
                     )
                 ((key, value),) = event.items()
-                if key not in EVENT_KINDS:
+                if key not in EVENT_KINDS or not isinstance(value, str) or not value:
+                    if key in EVENT_KINDS:
+                        _text(value, source, [*rat, "events", k, key])
                     raise InputError(
                         source,
                         f"unknown event {key!r} (expected one of {', '.join(EVENT_KINDS)})",
                         json_place([*rat, "events", k]),
                     )
-                events.append((sys.intern(key), _text(value, source, [*rat, "events", k, key])))
+                events.append((sys.intern(key), sys.intern(value)))
             if kind in EVALUATED_RANGE_TYPES:
                 ranges.append(Range(sys.intern(kind), tuple(events)))
-        versions = tuple(
-            _text(v, source, [*at, "versions", k])
-            for k, v in enumerate(_list(entry.get("versions"), source, [*at, "versions"]))
+        versions = _strings(entry.get("versions"), source, [*at, "versions"])
+        severity = (
+            _severity(entry.get("severity"), source, [*at, "severity"])
+            if "severity" in entry
+            else ()
         )
-        severity = _severity(entry.get("severity"), source, [*at, "severity"])
         entries.append((ecosystem, Affected(advisory, name, tuple(ranges), versions, severity)))
     return advisory, entries
 
 
 def _severity(value: Any, source: str, path: list[str | int]) -> tuple[tuple[str, str], ...]:
+    if not value:
+        return ()
     out = []
     for i, item in enumerate(_list(value, source, path)):
         if not isinstance(item, dict):
