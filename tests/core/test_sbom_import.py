@@ -220,3 +220,19 @@ def test_the_json_and_xml_forms_of_one_real_sbom_agree() -> None:
 )
 def test_real_invalid_sboms_are_refused_with_the_place(relative: str, expected: str) -> None:
     assert expected in message(SBOMS / relative)
+
+
+CDX_TESTS = SHARED / "data" / "cyclonedx-schema" / "test-resources" / "1.6"
+
+
+@pytest.mark.skipif(not CDX_TESTS.is_dir(), reason="the shared data folder is not here")
+def test_the_official_cyclonedx_1_6_test_boms() -> None:
+    """Every valid-* document of the specification's tests loads; every invalid-* is refused."""
+    files = sorted(CDX_TESTS.glob("*.json"))
+    assert len(files) >= 70
+    for path in files:
+        if path.name.startswith("valid-"):
+            load_sbom(path)
+        else:
+            assert path.name.startswith("invalid-")
+            assert message(path).startswith(str(path)), path.name

@@ -543,3 +543,20 @@ def test_a_bad_kev_file_is_refused(tmp_path: Path) -> None:
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="cveID column"):
         load_kev(bad)
+
+
+@needs_data
+def test_the_real_cyclonedx_vex_example_sets_its_cve_aside() -> None:
+    index = load_index(
+        [DATA / "osv/maven-osv-scalibr-guidedremediation/zeppelin-server/vulnerabilities.json"]
+    )
+    folder = DATA / "sbom/cyclonedx/bom-examples/VEX"
+    sbom = load_sbom(folder / "bom.json")
+    databind = [c for c in sbom.components if c.name == "jackson-databind"]
+    (before,) = scan(databind, index)
+    cve = [v.id for v in before.vulnerabilities if "CVE-2020-25649" in v.aliases]
+    assert cve, "the advisories list CVE-2020-25649 for jackson-databind 2.10.0"
+    (after,) = scan(databind, index, vex=load_vex([folder / "vex.json"]))
+    assert [v.id for v, _ in after.set_aside] == cve
+    assert {s.vulnerability for _, s in after.set_aside} == {"CVE-2020-25649"}
+    assert len(after.vulnerabilities) == len(before.vulnerabilities) - len(cve)

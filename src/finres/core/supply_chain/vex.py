@@ -10,8 +10,9 @@ Two formats are read:
   each product ``@id`` (a purl) and its ``subcomponents``.
 
 Other states (``exploitable``, ``in_triage``, ``affected``, ``under_investigation``) change
-nothing. A statement names the vulnerability by any id: the advisory's id or one of its
-aliases (a CVE). A product purl without a version covers every version of the package.
+nothing. A statement names the vulnerability by any id (CycloneDX: its ``id`` and its
+``references[].id``; OpenVEX: its ``name`` and ``aliases``), matched against the advisory's id
+and aliases (a CVE). A product purl without a version covers every version of the package.
 """
 
 from __future__ import annotations
@@ -105,15 +106,24 @@ class Vex:
             raise InputError(source, "expected a list", "vulnerabilities")
         for i, item in enumerate(items):
             at: list[str | int] = ["vulnerabilities", i]
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise InputError(source, "a vulnerability needs an id", json_place(at))
+            if not isinstance(item, dict):
+                raise InputError(source, "expected an object", json_place(at))
             analysis = item.get("analysis") or {}
             state = analysis.get("state") if isinstance(analysis, dict) else None
             status = _CDX_STATES.get(state) if isinstance(state, str) else None
             if status is None:
-                continue
+                continue  # no analysis, or one that changes nothing
+            names = [
+                item.get("id"),
+                *(r.get("id") for r in item.get("references") or [] if isinstance(r, dict)),
+            ]
+            ids = [n for n in names if isinstance(n, str) and n]
+            if not ids:
+                raise InputError(
+                    source, "a vulnerability with an analysis needs an id", json_place(at)
+                )
             justification = analysis.get("justification")
-            statement = Statement(item["id"], status, source, justification)
+            statements = [Statement(name, status, source, justification) for name in ids]
             affects = item.get("affects") or []
             if not isinstance(affects, list):
                 raise InputError(source, "expected a list", json_place([*at, "affects"]))
@@ -123,7 +133,8 @@ class Vex:
                     raise InputError(
                         source, "expected a ref", json_place([*at, "affects", j, "ref"])
                     )
-                self._add(ref, statement)
+                for statement in statements:
+                    self._add(ref, statement)
 
     def _openvex(self, items: list[Any], source: str) -> None:
         for i, item in enumerate(items):
