@@ -1,0 +1,365 @@
+"""Critical financial services with their business impact analysis, the dependency graph they
+stand on, each system's recovery capability per backup layer, and saved scenarios.
+
+The graph is stored as rows and handed to the pure core (``finres.core.resilience``) in its own
+file format (``graph.graph_data``); the analysis is never done here. Durations are whole
+minutes. A node's recovery time and point are its stated values, unless the node has backup
+layers with a demonstrated restore: then the quickest demonstrated layer (and its recovery
+point) is used (``Node.effective_recovery``).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from finres.core.resilience import NodeKind
+from finres.web.audit.models import Audited
+from finres.web.orgs.models import Organisation
+from finres.web.registers.models import (
+    CODE_VALIDATOR,
+    InformationSystem,
+    Site,
+    Supplier,
+    validate_tags,
+)
+
+# An upper bound for every duration (ten years in minutes): beyond it a value is a typo.
+MAX_MINUTES = 10 * 365 * 24 * 60
+
+
+def minutes_field(label: str, null: bool = False, **kwargs: object) -> models.PositiveIntegerField:
+    from django.core.validators import MaxValueValidator
+
+    return models.PositiveIntegerField(
+        label,
+        null=null,
+        blank=null,
+        default=None if null else 0,
+        validators=[MaxValueValidator(MAX_MINUTES)],
+        **kwargs,
+    )
+
+
+class CriticalService(Audited, models.Model):
+    """A critical financial service and its business impact analysis (blueprint 28-2)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("code"), max_length=40, validators=[CODE_VALIDATOR])
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.CharField(_("owner"), max_length=200, blank=True)
+    mtpd_minutes = minutes_field(
+        _("maximum tolerable period of disruption (minutes)"),
+        null=True,
+        help_text=_("MTPD: beyond it the damage is no longer acceptable."),
+    )
+    rto_minutes = minutes_field(_("recovery time objective (minutes)"))
+    rpo_minutes = minutes_field(_("recovery point objective (minutes)"))
+    minimum_service_level = models.TextField(
+        _("minimum service level in degraded mode"),
+        blank=True,
+        help_text=_("MBCO: what the service must still do while it is degraded."),
+    )
+    reviewed_on = models.DateField(_("BIA last reviewed"), null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("critical service")
+        verbose_name_plural = _("critical services")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="service_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        if (
+            self.mtpd_minutes is not None
+            and self.rto_minutes is not None
+            and self.rto_minutes > self.mtpd_minutes
+        ):
+            raise ValidationError(
+                {
+                    "rto_minutes": _("The RTO cannot be longer than the MTPD (%(mtpd)s minutes).")
+                    % {"mtpd": self.mtpd_minutes}
+                }
+            )
+
+
+class ImpactRating(Audited, models.Model):
+    """The impact of an interruption of a service after a given time (impact over time)."""
+
+    class Bucket(models.TextChoices):
+        H1 = "1h", _("1 hour")
+        H4 = "4h", _("4 hours")
+        D1 = "1d", _("1 day")
+        D3 = "3d", _("3 days")
+        W1 = "1w", _("1 week")
+
+    class Level(models.IntegerChoices):
+        NONE = 0, _("None")
+        LOW = 1, _("Low")
+        MEDIUM = 2, _("Medium")
+        HIGH = 3, _("High")
+        SEVERE = 4, _("Severe")
+
+    BUCKET_ORDER = {b.value: i for i, b in enumerate(Bucket)}
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey(
+        CriticalService, verbose_name=_("service"), on_delete=models.CASCADE, related_name="impacts"
+    )
+    bucket = models.CharField(_("after"), max_length=2, choices=Bucket.choices)
+    financial = models.PositiveSmallIntegerField(
+        _("financial"), choices=Level.choices, default=Level.NONE
+    )
+    customer = models.PositiveSmallIntegerField(
+        _("customers"), choices=Level.choices, default=Level.NONE
+    )
+    regulatory = models.PositiveSmallIntegerField(
+        _("regulatory"), choices=Level.choices, default=Level.NONE
+    )
+    reputational = models.PositiveSmallIntegerField(
+        _("reputational"), choices=Level.choices, default=Level.NONE
+    )
+
+    class Meta:
+        ordering = ["service", "bucket"]
+        verbose_name = _("impact rating")
+        verbose_name_plural = _("impact ratings")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "bucket"], name="impact_unique_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.code} {self.bucket}"
+
+
+class Node(Audited, models.Model):
+    """A node of the dependency graph. It may stand for a critical service, or for an entry of
+    the registers (system, supplier, site); processes and infrastructure are its own."""
+
+    class Kind(models.TextChoices):
+        SERVICE = NodeKind.SERVICE.value, _("Service")
+        PROCESS = NodeKind.PROCESS.value, _("Business process")
+        SYSTEM = NodeKind.SYSTEM.value, _("Information system")
+        INFRASTRUCTURE = NodeKind.INFRASTRUCTURE.value, _("Infrastructure")
+        DATA_STORE = NodeKind.DATA_STORE.value, _("Data store")
+        SUPPLIER = NodeKind.SUPPLIER.value, _("Supplier")
+        SITE = NodeKind.SITE.value, _("Site")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        validators=[CODE_VALIDATOR],
+        help_text=_("The node's id in the graph file."),
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    service = models.OneToOneField(
+        CriticalService,
+        verbose_name=_("critical service"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="node",
+    )
+    system = models.ForeignKey(
+        InformationSystem,
+        verbose_name=_("information system"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    supplier = models.ForeignKey(
+        Supplier,
+        verbose_name=_("supplier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    site = models.ForeignKey(
+        Site,
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recovery_time_minutes = minutes_field(
+        _("recovery time (minutes)"),
+        help_text=_("To restore it once what it requires is back."),
+    )
+    recovery_point_minutes = minutes_field(
+        _("recovery point (minutes)"), help_text=_("Data lost when it is restored.")
+    )
+    failover_time_minutes = minutes_field(
+        _("failover time (minutes)"),
+        help_text=_("To switch to a surviving alternative."),
+    )
+    tags = models.JSONField(_("tags"), default=list, blank=True, validators=[validate_tags])
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name = _("graph node")
+        verbose_name_plural = _("graph nodes")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="node_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+    def clean(self) -> None:
+        links = {
+            "service": (self.service_id, self.Kind.SERVICE),
+            "system": (self.system_id, (self.Kind.SYSTEM, self.Kind.DATA_STORE)),
+            "supplier": (self.supplier_id, self.Kind.SUPPLIER),
+            "site": (self.site_id, self.Kind.SITE),
+        }
+        problems: dict[str, object] = {}
+        for field, (value, kinds) in links.items():
+            allowed = kinds if isinstance(kinds, tuple) else (kinds,)
+            if value is not None and self.kind not in allowed:
+                problems[field] = _("Only a node of kind %(kind)s can stand for this.") % {
+                    "kind": ", ".join(str(self.Kind(k).label) for k in allowed)
+                }
+        if self.kind == self.Kind.SERVICE and self.service_id is None:
+            problems["service"] = _("A service node stands for a critical service: choose it.")
+        if problems:
+            raise ValidationError(problems)
+
+    def effective_recovery(self) -> tuple[int, int, RecoveryLayer | None]:
+        """(recovery time, recovery point, the layer they come from): the quickest demonstrated
+        backup layer, else the stated values. Uses the ``layers`` prefetch when there is one."""
+        demonstrated = [layer for layer in self.layers.all() if layer.demonstrated_on is not None]
+        if not demonstrated:
+            return self.recovery_time_minutes, self.recovery_point_minutes, None
+        best = min(
+            demonstrated,
+            key=lambda layer: (layer.recovery_time_minutes, layer.recovery_point_minutes),
+        )
+        return best.recovery_time_minutes, best.recovery_point_minutes, best
+
+
+class Dependency(Audited, models.Model):
+    """An edge: ``node`` requires ``target`` (no group), or ``target`` is one of the alternatives
+    of the named group (``any_of``: one surviving member of each group suffices)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    node = models.ForeignKey(
+        Node, verbose_name=_("node"), on_delete=models.CASCADE, related_name="dependencies"
+    )
+    target = models.ForeignKey(
+        Node, verbose_name=_("depends on"), on_delete=models.CASCADE, related_name="dependents"
+    )
+    group = models.CharField(
+        _("alternative group"),
+        max_length=40,
+        blank=True,
+        help_text=_("Empty: required. A name: one of a group of alternatives."),
+    )
+
+    class Meta:
+        ordering = ["node", "group", "pk"]
+        verbose_name = _("dependency")
+        verbose_name_plural = _("dependencies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "target", "group"], name="dependency_unique_edge"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} → {self.target_id}"
+
+    def clean(self) -> None:
+        if self.node_id is not None and self.node_id == self.target_id:
+            raise ValidationError({"target": _("A node cannot depend on itself.")})
+
+
+class RecoveryLayer(Audited, models.Model):
+    """A system's recovery capability from one backup layer (blueprint measure 28-1)."""
+
+    class Layer(models.TextChoices):
+        LOCAL = "local", _("Local backup")
+        OFF_SITE = "off_site", _("Off-site backup")
+        THIRD_SITE = "third_site", _("Third-site backup")
+        CLOUD = "cloud", _("Cloud backup")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    node = models.ForeignKey(
+        Node, verbose_name=_("node"), on_delete=models.CASCADE, related_name="layers"
+    )
+    layer = models.CharField(_("backup layer"), max_length=12, choices=Layer.choices)
+    site = models.ForeignKey(
+        Site,
+        verbose_name=_("where the copy is"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recovery_time_minutes = minutes_field(_("demonstrated recovery time (minutes)"))
+    recovery_point_minutes = minutes_field(_("demonstrated recovery point (minutes)"))
+    demonstrated_on = models.DateField(
+        _("demonstrated on"),
+        null=True,
+        blank=True,
+        help_text=_("The restore test or drill that showed these times."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["node", "layer"]
+        verbose_name = _("backup layer")
+        verbose_name_plural = _("backup layers")
+        constraints = [
+            models.UniqueConstraint(fields=["node", "layer"], name="layer_unique_per_node")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.layer}"
+
+    def clean(self) -> None:
+        if self.node_id is not None and self.node.kind not in (
+            Node.Kind.SYSTEM,
+            Node.Kind.DATA_STORE,
+            Node.Kind.INFRASTRUCTURE,
+        ):
+            raise ValidationError(
+                {"node": _("Backup layers belong to systems, data stores and infrastructure.")}
+            )
+
+
+class Scenario(Audited, models.Model):
+    """A saved scenario: the nodes that fail, and every node carrying one of the tags."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("code"), max_length=40, validators=[CODE_VALIDATOR])
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    fail = models.ManyToManyField(
+        Node, verbose_name=_("nodes that fail"), blank=True, related_name="+"
+    )
+    fail_tagged = models.JSONField(
+        _("every node tagged"), default=list, blank=True, validators=[validate_tags]
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="scenario_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
