@@ -153,7 +153,8 @@ def demo_loaders() -> list[DemoLoader]:
     from importlib import import_module
 
     loaders = []
-    for app in ("orgs", "assessments", "evidence", "improvements", "registers", "reports"):
+    apps = ("orgs", "assessments", "evidence", "improvements", "registers", "continuity", "reports")
+    for app in apps:
         try:
             module = import_module(f"finres.web.{app}.demo")
         except ModuleNotFoundError:

@@ -15,6 +15,7 @@ for _app in (
     "improvements",
     "reports",
     "registers",
+    "continuity",
 ):
     import_module(f"finres.web.{_app}.api")
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("evidence/", include("finres.web.evidence.urls")),
     path("improvements/", include("finres.web.improvements.urls")),
     path("registers/", include("finres.web.registers.urls")),
+    path("continuity/", include("finres.web.continuity.urls")),
     path("audit/", include("finres.web.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include(api.router.urls)),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "finres.web.improvements",
     "finres.web.reports",
     "finres.web.registers",
+    "finres.web.continuity",
 ]
 
 MIDDLEWARE = [
