@@ -245,3 +245,21 @@ def test_query_counts_do_not_grow_with_the_register(client_for: Any, make_org: A
     large_counts = counts(client_for(Role.CISO, large))
     assert small_counts == large_counts
     assert max(large_counts.values()) <= 25, large_counts
+
+
+def test_an_entry_still_referred_to_is_not_deleted(
+    ciso_client: Client, org: Organisation, monkeypatch: Any
+) -> None:
+    """Later models (e.g. the dependency graph) protect the entries they refer to."""
+    from django.db.models import ProtectedError
+
+    site = Site.objects.create(organisation=org, code="DC1", name="Primary")
+
+    def protected(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise ProtectedError("referred to", set())
+
+    monkeypatch.setattr(Site, "delete", protected)
+    response = ciso_client.delete(f"/api/sites/{site.pk}/")
+    assert response.status_code == 400 and "detail" in response.json()
+    response = ciso_client.post(f"/registers/sites/{site.pk}/delete/")
+    assert response.status_code == 302 and Site.objects.filter(pk=site.pk).exists()

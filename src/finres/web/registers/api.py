@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db import transaction
+from django.db.models import Prefetch, ProtectedError, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -243,7 +244,13 @@ class RegisterViewSet(OrganisationViewSet):
     def perform_destroy(self, instance: Any) -> None:
         if not allows(getattr(self.request, "role", None), Action.MANAGE):
             raise PermissionDenied(_("Your role may not delete register entries."))
-        instance.delete()
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            raise ValidationError(
+                {"detail": _("It is still referred to and cannot be deleted.")}
+            ) from None
 
     @extend_schema(parameters=EXPORT_PARAMETERS, responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(detail=False, methods=["get"])
