@@ -145,9 +145,27 @@ def test_explicit_versions_list_and_its_fixed_versions() -> None:
     assert ids(index, "pkg:pypi/demo@1.2") == []
 
 
-def test_git_ranges_are_not_evaluated() -> None:
-    index = index_of(record(events=[{"introduced": "0"}, {"fixed": "abc123"}], kind="GIT"))
-    assert ids(index, "pkg:pypi/demo@1.0") == []
+def test_git_ranges_are_not_evaluated_but_never_cleared() -> None:
+    # GIT ranges beside an ECOSYSTEM range or a versions list: those decide
+    beside = record("G-1", events=[{"introduced": "0"}, {"fixed": "2.0"}])
+    beside["affected"][0]["ranges"].append(
+        {
+            "type": "GIT",
+            "repo": "https://example.com/r",
+            "events": [{"introduced": "0"}, {"fixed": "abc123"}],
+        }
+    )
+    listed = record(
+        "G-2", events=[{"introduced": "0"}, {"fixed": "abc123"}], kind="GIT", versions=["0.5"]
+    )
+    index = index_of(beside, listed)
+    assert ids(index, "pkg:pypi/demo@2.1") == []
+    assert ids(index, "pkg:pypi/demo@1.0") == ["G-1"]
+    # only GIT ranges and no versions: cannot be decided offline, so reported for review
+    alone = index_of(record("G-3", events=[{"introduced": "0"}, {"fixed": "abc123"}], kind="GIT"))
+    (vulnerability,) = data_of(alone, "pkg:pypi/demo@1.0")["vulnerabilities"]
+    assert vulnerability["id"] == "G-3" and vulnerability["fixed"] == []
+    assert "only commit (GIT) ranges" in vulnerability["why"]
 
 
 def test_withdrawn_advisories_are_skipped() -> None:

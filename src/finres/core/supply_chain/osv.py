@@ -14,7 +14,8 @@ Ranges follow the OSV schema's evaluation: ``ECOSYSTEM`` ranges in the ecosystem
 (``0`` = every version) opens, ``fixed`` closes before, ``last_affected`` closes after, and
 ``limit`` bounds the range. A version named in the entry's ``versions`` list is affected too.
 ``GIT`` ranges name commits, not releases: they need the repository's history and are not
-evaluated here (an entry with only GIT ranges and no ``versions`` matches nothing).
+evaluated here; an entry with only GIT ranges and no ``versions`` list is reported for review
+for every version of its package (it cannot be decided offline, so it is not cleared).
 Withdrawn advisories are skipped.
 """
 
@@ -60,6 +61,7 @@ class Affected:
     ranges: tuple[Range, ...]
     versions: tuple[str, ...]
     severity: tuple[tuple[str, str], ...]  # the entry's own severity, if any
+    git_only: bool = False  # only GIT ranges and no versions list: cannot be decided offline
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ class Hit:
     """Why one affected entry contains a version."""
 
     affected: Affected
-    reason: str  # "versions" (listed), "range", or "unordered" (version not orderable)
+    reason: str  # "versions" (listed), "range", "unordered" (not orderable), "git" (GIT only)
     range: Range | None
     interval: tuple[str | None, str | None, str | None] | None  # introduced, fixed, last_affected
     fixed: tuple[str, ...]
@@ -124,6 +126,7 @@ def parse_record(data: Any, source: str) -> tuple[Advisory, list[tuple[str, Affe
         ecosystem = _text(package.get("ecosystem"), source, [*at, "package", "ecosystem"])
         name = _text(package.get("name"), source, [*at, "package", "name"])
         ranges = []
+        git = False
         for j, range_ in enumerate(_list(entry.get("ranges"), source, [*at, "ranges"])):
             rat: list[str | int] = [*at, "ranges", j]
             if not isinstance(range_, dict):
@@ -149,13 +152,18 @@ def parse_record(data: Any, source: str) -> tuple[Advisory, list[tuple[str, Affe
                 events.append((sys.intern(key), sys.intern(value)))
             if kind in EVALUATED_RANGE_TYPES:
                 ranges.append(Range(sys.intern(kind), tuple(events)))
+            elif kind == "GIT":
+                git = True
         versions = _strings(entry.get("versions"), source, [*at, "versions"])
         severity = (
             _severity(entry.get("severity"), source, [*at, "severity"])
             if "severity" in entry
             else ()
         )
-        entries.append((ecosystem, Affected(advisory, name, tuple(ranges), versions, severity)))
+        git_only = git and not ranges and not versions
+        entries.append(
+            (ecosystem, Affected(advisory, name, tuple(ranges), versions, severity, git_only))
+        )
     return advisory, entries
 
 
@@ -339,6 +347,8 @@ class AdvisoryIndex:
             )
         if unordered is not None:
             return Hit(affected, "unordered", unordered, None, ())
+        if affected.git_only:
+            return Hit(affected, "git", None, None, ())
         return None
 
     def _fixes_above(

@@ -139,6 +139,11 @@ def why(hit: Hit, version: str, ecosystem: str, language: Language) -> str:
         return _("{advisory} lists {name} {version} among its affected versions").format(
             advisory=advisory, name=hit.affected.package, version=version
         )
+    if hit.reason == "git":
+        return _(
+            "{advisory} gives only commit (GIT) ranges for {name}: whether {version} is affected"
+            " needs the repository's history; review it by hand"
+        ).format(advisory=advisory, name=hit.affected.package, version=version)
     assert hit.range is not None
     ordering = "SemVer" if hit.range.type == "SEMVER" else ecosystem
     if hit.reason == "unordered":
