@@ -31,6 +31,9 @@ HALF_AUTHENTICATED_OK = {
     "logout",
     "second_factor",
     "invitation",
+    "password_reset_confirm",
+    "sso_start",
+    "sso_callback",
     "set_language",
 }
 

@@ -29,7 +29,8 @@ pytestmark = pytest.mark.django_db
 
 # Routes that are not about organisation data (log-in, language, library content, API docs).
 PUBLIC_OR_SHARED = re.compile(
-    r"^(accounts/(login|logout|second-factor)/|i18n/|library/|api/(schema|docs)/|"
+    r"^(accounts/(login|logout|second-factor|password/reset|sso|invitation)/|i18n/|library/|"
+    r"api/(schema|docs)/|"
     r"api/(frameworks|requirements|mappings)/|static/)"
 )
 PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
