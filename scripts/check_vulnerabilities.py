@@ -8,7 +8,8 @@ requirements-dev.lock) and matches each against the OSV advisories under the adv
 ``FINRES_OSV_DIR``) with the project's own OSV index (``finres.core.supply_chain.osv``, the one
 ``finres sbom scan`` uses): versions listed by an advisory, and ``ECOSYSTEM`` ranges evaluated
 as the OSV schema says in PEP 440 order. Withdrawn advisories are skipped; a version that
-cannot be ordered against a range counts as affected (a person decides).
+cannot be ordered against a range, or an entry with only GIT ranges, counts as affected (a
+person decides).
 
 Exit status: 0 when no locked version is affected, 1 when some are (each is listed with the
 advisory, its aliases and the fixed versions), 2 when the lock or the advisories cannot be read.
@@ -107,9 +108,10 @@ def check(pins: dict[str, list[str]], folder: Path) -> Report:
         for version in pins[package]:
             for hit in index.match(pypi, pep503(package), version):
                 advisory = hit.affected.advisory
-                if hit.reason == "unordered":
+                if hit.reason in ("unordered", "git"):  # cannot be decided offline
                     report.warnings.append(
-                        f"{advisory.id}: cannot order {package} {version} against its range"
+                        f"{advisory.id}: {package} {version} cannot be decided offline "
+                        f"({hit.reason}): review it, then fix or accept it"
                     )
                 report.findings.append(
                     Finding(package, version, advisory.id, advisory.aliases, hit.fixed)
