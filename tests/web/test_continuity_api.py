@@ -157,7 +157,7 @@ def test_the_graph_and_the_analysis_are_the_cores(ciso_client: Client, org: Orga
     upload = SimpleUploadedFile("g.yaml", EXAMPLE.encode(), content_type="application/yaml")
     imported = ciso_client.post("/api/continuity-graph/import/", {"file": upload})
     assert imported.status_code == 200 and imported.json()["applied"] is True
-    exported = ciso_client.get("/api/continuity-graph/").json()
+    exported = ciso_client.get("/api/continuity-graph/export/").json()
     graph = build_graph(exported)
     assert list(graph.nodes) == ["svc", "app", "db", "dc1", "dc2"]
     expected = analysis_data(analyse(build_graph(__import__("yaml").safe_load(EXAMPLE))))
@@ -172,7 +172,7 @@ def test_the_graph_and_the_analysis_are_the_cores(ciso_client: Client, org: Orga
     refused = ciso_client.post("/api/continuity-graph/import/", {"file": upload})
     assert refused.status_code == 400
     assert refused.json()["problems"][0]["place"] == "svc"
-    assert ciso_client.get("/api/continuity-graph/").json() == exported
+    assert ciso_client.get("/api/continuity-graph/export/").json() == exported
 
 
 def test_roles_and_isolation(client_for: Any, org: Organisation, other_org: Organisation) -> None:
@@ -199,7 +199,7 @@ def test_roles_and_isolation(client_for: Any, org: Organisation, other_org: Orga
     assert edge.status_code == 400 and not Dependency.objects.exists()
     upload = SimpleUploadedFile("g.yaml", EXAMPLE.encode(), content_type="application/yaml")
     assert owner.post("/api/continuity-graph/import/", {"file": upload}).status_code == 403
-    assert owner.get("/api/continuity-graph/").json()["nodes"][0]["id"] == "P"
+    assert owner.get("/api/continuity-graph/export/").json()["nodes"][0]["id"] == "P"
 
 
 def test_api_lists_run_a_bounded_number_of_queries(
@@ -220,7 +220,7 @@ def test_api_lists_run_a_bounded_number_of_queries(
         for url in (
             "/api/graph-nodes/",
             "/api/graph-dependencies/",
-            "/api/continuity-graph/",
+            "/api/continuity-graph/export/",
             "/api/continuity-graph/analysis/",
         ):
             with CaptureQueriesContext(connection) as captured:

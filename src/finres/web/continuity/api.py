@@ -262,12 +262,21 @@ ANALYSIS_SCHEMA = {
 }
 
 
+GRAPH_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "nodes": {"type": "array", "items": {"type": "object"}},
+        "scenarios": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
 class ScenarioViewSet(ManagedDeleteMixin, OrganisationViewSet):
     queryset = Scenario.objects.prefetch_related("fail").order_by("code")
     serializer_class = ScenarioSerializer
     filterset_class = ScenarioFilterSet
 
-    @extend_schema(responses=ANALYSIS_SCHEMA)
+    @extend_schema(responses={200: ANALYSIS_SCHEMA})
     @action(detail=True, methods=["get"])
     def run(self, request: Request, pk: str | None = None) -> Response:
         """The scenario's analysis: which services breach their RTO/RPO and by how much."""
@@ -287,8 +296,9 @@ class GraphViewSet(StrictViewSetMixin, viewsets.ViewSet):
     write_action = Action.MANAGE
     query_parameters = {"analysis": frozenset({"scenario"})}
 
-    @extend_schema(responses={200: {"type": "object"}})
-    def list(self, request: Request) -> Response:
+    @extend_schema(responses={200: GRAPH_SCHEMA})
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> Response:
         """The graph file (``finres resilience analyse --file`` reads it as JSON)."""
         return Response(graph.graph_data(request.organisation))
 
@@ -300,7 +310,7 @@ class GraphViewSet(StrictViewSetMixin, viewsets.ViewSet):
                 description="a saved scenario's id; without it, the worst single failure",
             )
         ],
-        responses=ANALYSIS_SCHEMA,
+        responses={200: ANALYSIS_SCHEMA},
     )
     @action(detail=False, methods=["get"])
     def analysis(self, request: Request) -> Response:
