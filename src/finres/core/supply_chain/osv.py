@@ -267,7 +267,9 @@ class AdvisoryIndex:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], list[Affected]] = {}
-        self._versions: dict[tuple[type[uv.Version], str], uv.Version | None] = {}
+        self._versions: dict[tuple[type[uv.Version], str], Any] = {}
+        # keyed by id(): every Range lives as long as the index that holds it
+        self._prepared: dict[tuple[int, type[uv.Version]], _Prepared | None] = {}
         self._records = 0
         self._withdrawn = 0
         self._other = 0
@@ -307,20 +309,38 @@ class AdvisoryIndex:
         """The affected entries of a package (``name`` already normalised)."""
         return self._entries.get((ecosystem.osv, name), [])
 
-    def version(self, cls: type[uv.Version], text: str) -> uv.Version | None:
-        """``text`` in the order of ``cls``, parsed once per index; ``None`` if not a version."""
+    def version(self, cls: type[uv.Version], text: str) -> Any:
+        """``text`` as a key in the order of ``cls``, parsed once per index; ``None`` if invalid.
+
+        The key is what univers orders by: a ``Version`` compares by its ``value`` alone unless
+        its class defines its own comparisons, so the value is kept and compared directly
+        (the same order, without the wrapper's cost).
+        """
         key = (cls, text)
         try:
             return self._versions[key]
         except KeyError:
             pass
-        parsed: uv.Version | None
+        parsed: Any
         try:
             parsed = cls(text)
         except (InvalidVersion, ValueError, TypeError):
             parsed = None
+        if parsed is not None and _ORDERED_BY_VALUE.get(cls, False):
+            parsed = parsed.value
         self._versions[key] = parsed
         return parsed
+
+    def prepared(self, cls: type[uv.Version], range_: Range) -> _Prepared | None:
+        """A range's events parsed and sorted once per index; ``None`` if one is not a version."""
+        key = (id(range_), cls)
+        try:
+            return self._prepared[key]
+        except KeyError:
+            pass
+        result: _Prepared | None = _prepare(self, cls, range_)
+        self._prepared[key] = result
+        return result
 
     def match(self, ecosystem: Ecosystem, name: str, version: str) -> list[Hit]:
         """Every affected entry of the package that contains ``version``, with why."""
@@ -380,6 +400,42 @@ _KIND_ORDER: Final[Mapping[str, int]] = {
 }
 
 
+# (limits, events sorted by version: (key or None for "introduced: 0", kind, text))
+_Prepared = tuple[tuple[Any, ...], tuple[tuple[Any, str, str], ...]]
+
+
+def _orders_by_value(cls: type[uv.Version]) -> bool:
+    return all(
+        getattr(cls, name) is getattr(uv.Version, name) for name in ("__lt__", "__ge__", "__eq__")
+    )
+
+
+_CLASSES: Final[set[type[uv.Version]]] = {SEMVER, *(e.version_class for e in BY_OSV.values())}
+_ORDERED_BY_VALUE: Final[dict[type[uv.Version], bool]] = {c: _orders_by_value(c) for c in _CLASSES}
+
+
+def _prepare(index: AdvisoryIndex, cls: type[uv.Version], range_: Range) -> _Prepared | None:
+    ordered: list[tuple[bool, Any, int, str, str]] = []
+    limits = []
+    for kind, text in range_.events:
+        if kind == "introduced" and text == "0":
+            ordered.append((False, 0, 0, kind, text))
+            continue
+        if kind == "limit" and text == "*":
+            continue
+        parsed = index.version(cls, text)
+        if parsed is None:
+            return None
+        if kind == "limit":
+            limits.append(parsed)
+        else:
+            ordered.append((True, parsed, _KIND_ORDER[kind], kind, text))
+    # "introduced: 0" sorts first; ties keep introduced before the events that close
+    ordered.sort(key=lambda e: (e[0], e[1], e[2]))
+    events = tuple((e[1] if e[0] else None, e[3], e[4]) for e in ordered)
+    return tuple(limits), events
+
+
 def _evaluate(
     index: AdvisoryIndex, cls: type[uv.Version], range_: Range, version: str
 ) -> tuple[str | None, str | None, str | None] | Literal[False] | None:
@@ -391,37 +447,26 @@ def _evaluate(
     current = index.version(cls, version)
     if current is None:
         return None
-    ordered: list[tuple[uv.Version | None, int, str, str]] = []
-    for kind, value in range_.events:
-        if kind == "introduced" and value == "0":
-            ordered.append((None, 0, kind, value))
-            continue
-        if kind == "limit" and value == "*":
-            continue
-        parsed = index.version(cls, value)
-        if parsed is None:
-            return None
-        ordered.append((parsed, _KIND_ORDER[kind], kind, value))
-    limits = [v for v, _, kind, _ in ordered if kind == "limit" and v is not None]
+    prepared = index.prepared(cls, range_)
+    if prepared is None:
+        return None
+    limits, events = prepared
     if limits and not any(current < limit for limit in limits):
         return False
-    # "introduced: 0" sorts first; ties keep introduced before the events that close
-    ordered.sort(key=lambda e: (e[0] is not None, e[0] if e[0] is not None else 0, e[1]))
     opened: str | None = None
     affected = False
     closing: tuple[str | None, str | None] = (None, None)
-    for parsed, _, kind, value in ordered:
-        if kind == "limit":
-            continue
-        if affected and closing == (None, None) and kind in ("fixed", "last_affected"):
+    for parsed, kind, text in events:
+        if affected and closing == (None, None) and kind != "introduced":
             # the first event after the opening one that would close the interval
-            closing = (value, None) if kind == "fixed" else (None, value)
-        if kind == "introduced" and (parsed is None or current >= parsed):
-            if not affected:
-                opened, closing = value, (None, None)
-            affected = True
-        elif (kind == "fixed" and parsed is not None and current >= parsed) or (
-            kind == "last_affected" and parsed is not None and current > parsed
+            closing = (text, None) if kind == "fixed" else (None, text)
+        if kind == "introduced":
+            if parsed is None or current >= parsed:
+                if not affected:
+                    opened, closing = text, (None, None)
+                affected = True
+        elif (kind == "fixed" and current >= parsed) or (
+            kind == "last_affected" and current > parsed
         ):
             affected = False
     if not affected:
