@@ -252,3 +252,34 @@ def test_the_demo_register(db: Any) -> None:
     assert all(d.value is True for d in derived.values())
     load_demo()  # loading twice adds nothing
     assert InformationSystem.objects.filter(organisation=securities).count() == systems.count()
+
+
+def test_a_broken_tiering_file_stops_the_application(settings: Any, tmp_path: Any) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from finres.web.registers.apps import check_tiering
+
+    path = tmp_path / "tiers.yaml"
+    path.write_text("version: 1\ntiers: []\ndefault_tier: x\n", encoding="utf-8")
+    settings.FINRES_SUPPLIER_TIERING = str(path)
+    with pytest.raises(ImproperlyConfigured, match="tiers"):
+        check_tiering()
+    settings.FINRES_SUPPLIER_TIERING = ""
+    check_tiering()
+
+
+def test_an_institutions_own_tiering_file(
+    settings: Any, tmp_path: Any, org: Organisation, monkeypatch: Any
+) -> None:
+    import yaml
+
+    from finres.core.registers import TIERING_FILE
+
+    data = yaml.safe_load(TIERING_FILE.read_text(encoding="utf-8"))
+    data["rules"] = [r for r in data["rules"] if r["id"] != "core-systems"]
+    path = tmp_path / "ours.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    del settings.FINRES_SUPPLIER_TIERING
+    monkeypatch.setenv("FINRES_SUPPLIER_TIERING", str(path))
+    supplier = make_supplier(org, system_access="core_systems", industry="other")
+    assert supplier.tier == "general"

@@ -263,3 +263,12 @@ def test_an_entry_still_referred_to_is_not_deleted(
     assert response.status_code == 400 and "detail" in response.json()
     response = ciso_client.post(f"/registers/sites/{site.pk}/delete/")
     assert response.status_code == 302 and Site.objects.filter(pk=site.pk).exists()
+
+
+def test_tag_and_search_filters(ciso_client: Client, org: Organisation) -> None:
+    InformationSystem.objects.create(organisation=org, code="A", name="Alpha", tags=["核心", "x"])
+    InformationSystem.objects.create(organisation=org, code="B", name="Beta", tags=["核心系統"])
+    found = ciso_client.get("/api/systems/", {"tag": "核心"}).json()
+    assert [s["code"] for s in found["results"]] == ["A"]
+    found = ciso_client.get("/api/systems/", {"q": "bet"}).json()
+    assert [s["code"] for s in found["results"]] == ["B"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,12 @@ def _tiering(path: str) -> core.TieringRules:
 
 
 def tiering() -> core.TieringRules:
-    """The supplier tiering rules: ``FINRES_SUPPLIER_TIERING`` or the shipped file."""
-    return _tiering(str(getattr(settings, "FINRES_SUPPLIER_TIERING", "") or ""))
+    """The supplier tiering rules: the file named by the setting or environment variable
+    ``FINRES_SUPPLIER_TIERING``, or the shipped file."""
+    path = getattr(settings, "FINRES_SUPPLIER_TIERING", None)
+    if path is None:
+        path = os.environ.get("FINRES_SUPPLIER_TIERING", "")
+    return _tiering(str(path or ""))
 
 
 class Classification(models.TextChoices):
