@@ -38,24 +38,33 @@ def scan_command(
     file: Annotated[
         Path,
         typer.Argument(
-            help="The SBOM: CycloneDX (JSON or XML) or SPDX 2.2/2.3 (JSON or tag-value)."
+            metavar="FILE",
+            help="The SBOM: CycloneDX (JSON or XML) or SPDX 2.2/2.3 (JSON or tag-value).",
         ),
     ],
     osv: Annotated[
         list[Path],
         typer.Option(
             "--osv",
+            metavar="PATH",
             help="OSV advisories: a folder (searched for *.json and *.zip), a JSON file or an "
             "OSV zip dump; repeatable.",
         ),
     ],
     kev: Annotated[
         Path | None,
-        typer.Option("--kev", help="The CISA KEV catalogue (JSON or CSV).", dir_okay=False),
+        typer.Option(
+            "--kev", metavar="FILE", help="The CISA KEV catalogue (JSON or CSV).", dir_okay=False
+        ),
     ] = None,
     vex: Annotated[
         list[Path] | None,
-        typer.Option("--vex", help="A CycloneDX VEX or OpenVEX file; repeatable.", dir_okay=False),
+        typer.Option(
+            "--vex",
+            metavar="FILE",
+            help="A CycloneDX VEX or OpenVEX file; repeatable.",
+            dir_okay=False,
+        ),
     ] = None,
     output: base.FormatOption = base.OutputFormat.TABLE,
     lang: base.LangOption = None,
