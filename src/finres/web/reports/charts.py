@@ -10,6 +10,7 @@ cached by the hash of their content.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -61,16 +62,32 @@ SERIES_COLOURS = ("#0b5cad", "#b26a00", "#1b7f3b", "#7b3fa0", "#b3261e", "#138a8
 _lock = threading.Lock()  # matplotlib's rcParams are global
 
 
-@functools.cache
-def cjk_family() -> str | None:
-    """The first CJK font family available, or None (labels then lose their Chinese glyphs)."""
+def _first_cjk_family() -> str | None:
     for family in CJK_FAMILIES:
         try:
-            font_manager.findfont(
+            font_manager.fontManager.findfont(
                 font_manager.FontProperties(family=family), fallback_to_default=False
             )
         except ValueError:
             continue
+        return family
+    return None
+
+
+@functools.cache
+def cjk_family() -> str | None:
+    """The first CJK font family available, or None (labels then lose their Chinese glyphs)."""
+    family = _first_cjk_family()
+    if family is None:
+        # matplotlib caches the font list on first use; fonts installed since (the system
+        # packages of `make test`, an operator's apt-get) are seen only once they are added.
+        known = {entry.fname for entry in font_manager.fontManager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known:
+                with contextlib.suppress(Exception):  # an unreadable file is skipped
+                    font_manager.fontManager.addfont(path)
+        family = _first_cjk_family()
+    if family is not None:
         return family
     logger.warning(
         "No CJK font found (tried %s): Chinese chart labels cannot be drawn. Install "
