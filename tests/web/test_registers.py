@@ -283,3 +283,11 @@ def test_an_institutions_own_tiering_file(
     monkeypatch.setenv("FINRES_SUPPLIER_TIERING", str(path))
     supplier = make_supplier(org, system_access="core_systems", industry="other")
     assert supplier.tier == "general"
+
+
+def test_a_stored_tier_the_rules_no_longer_have(ciso_client: Client, org: Organisation) -> None:
+    supplier = make_supplier(org, system_access="core_systems")
+    Supplier.objects.filter(pk=supplier.pk).update(tier="platinum")
+    assert ciso_client.get(f"/registers/suppliers/{supplier.pk}/").status_code == 200
+    assert ciso_client.get("/registers/suppliers/").status_code == 200
+    assert ciso_client.get(f"/api/suppliers/{supplier.pk}/").status_code == 200

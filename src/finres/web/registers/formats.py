@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Prefetch
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -191,7 +191,7 @@ def export(register: Register, organisation: Organisation, kind: str) -> tuple[b
     """(content, content type, file name) of the whole register, as ``xlsx`` or ``csv``."""
     header = register.header()
     rows = export_rows(register, organisation)
-    stamp = dt.date.today().isoformat()
+    stamp = timezone.localdate().isoformat()
     if kind == "csv":
         return tabular.write_csv(header, rows), tabular.CSV, f"{register.key}-{stamp}.csv"
     content = tabular.write_xlsx(str(register.title), header, rows)

@@ -250,6 +250,15 @@ class Supplier(Audited, models.Model):
     def decide_tier(self) -> core.TierDecision:
         return core.tier_for(tiering(), self.profile())
 
+    def current_tier(self) -> core.Tier:
+        """The stored tier, or the rules' answer when the stored one is no longer a tier of the
+        rules (an institution replaced its tiering file)."""
+        rules = tiering()
+        try:
+            return rules.tier(self.tier)
+        except KeyError:
+            return self.decide_tier().tier
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         decision = self.decide_tier()
         self.tier = decision.tier.id
@@ -282,7 +291,7 @@ class Supplier(Audited, models.Model):
             last_review = getattr(self, "last_review", None)
         return core.supplier_gaps(
             rules,
-            rules.tier(self.tier) if self.tier else self.decide_tier().tier,
+            self.current_tier(),
             cloud=self.cloud_services,
             clauses=self.contract_clauses or [],
             has_exit_plan=bool(self.exit_plan.strip()),

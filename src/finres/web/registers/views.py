@@ -249,7 +249,7 @@ class SupplierPageMixin(OrganisationMixin):
         today = timezone.localdate()
         reviews = list(supplier.reviews.all())
         last = max((r.performed_on for r in reviews), default=None)
-        tier = rules.tier(supplier.tier)
+        tier = supplier.current_tier()
         present = set(supplier.contract_clauses or [])
         required = {c.id for c in core.required_clauses(rules, tier.id, supplier.cloud_services)}
         clauses = [
