@@ -30,6 +30,7 @@ from finres.core.applicability import (
     applicable,
     tier_of,
 )
+from finres.core.dates import DateError, parse_date
 from finres.core.i18n import Language, label
 from finres.core.library import (
     Library,
@@ -42,7 +43,6 @@ from finres.core.library import (
 from finres.core.library.loader import library_files
 from finres.core.library.schema import Framework, RequirementNode
 from finres.core.oscal import export_catalog
-from finres.core.dates import DateError, parse_date
 from finres.core.profile import ProfileError, load_profile
 from finres.core.vocab import Industry
 from finres.usage import usage_message
