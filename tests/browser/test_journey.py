@@ -271,7 +271,7 @@ def step_accept_the_proposal(
 
     page.goto(reverse("assessments:detail", args=[assessment.pk]))
     page.locator("#id_q").fill(target.requirement.code)
-    page.locator("#id_proposal").select_option("pending")
+    page.locator("#id_proposal_state").select_option("pending")
     page.get_by_role("button", name="篩選").click()
     page.wait_for_load_state("load")
     row = page.locator(f"#result-{target.pk}")
