@@ -35,6 +35,7 @@ def test_stated_facts_are_kept_true_and_false() -> None:
 def test_null_says_unknown() -> None:
     profile = profile_from_data({**BASE, "facts": {"soc": None, "hybrid_cloud": True}})
     assert profile.facts == {Fact.HYBRID_CLOUD: True}
+    assert profile_from_data({**BASE, "facts": None, "total_assets": None}).facts == {}
 
 
 @pytest.mark.parametrize(

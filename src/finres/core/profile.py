@@ -126,7 +126,10 @@ class InstitutionProfile(BaseModel):
     @field_validator("facts", mode="before")
     @classmethod
     def _unstated_facts_are_unknown(cls, value: Any) -> Any:
-        # ``{fact: null}`` says "unknown" as plainly as leaving the fact out.
+        # ``{fact: null}`` says "unknown" as plainly as leaving the fact out, and so does an
+        # empty ``facts:`` (YAML reads it as null).
+        if value is None:
+            return {}
         if isinstance(value, dict):
             return {key: stated for key, stated in value.items() if stated is not None}
         return value
