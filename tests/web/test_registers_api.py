@@ -167,7 +167,8 @@ def test_import_and_export_through_the_api(ciso_client: Client, org: Organisatio
     upload = io.BytesIO(b"not a table at all")
     upload.name = "x.xlsx"
     response = ciso_client.post("/api/sites/import/", {"file": upload})
-    assert response.status_code == 400 and "file" in response.json()
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["row"] == 0 and not response.json()["applied"]
 
 
 def test_facts_through_the_api(ciso_client: Client, org: Organisation) -> None:
@@ -272,3 +273,16 @@ def test_tag_and_search_filters(ciso_client: Client, org: Organisation) -> None:
     assert [s["code"] for s in found["results"]] == ["A"]
     found = ciso_client.get("/api/systems/", {"q": "bet"}).json()
     assert [s["code"] for s in found["results"]] == ["B"]
+
+
+def test_facts_need_the_view_right(client_for: Any, org: Organisation) -> None:
+    assert client_for(Role.BOARD, org).get("/api/register-facts/").status_code == 403
+    assert client_for(Role.AUDITOR, org).get("/api/register-facts/").status_code == 200
+    assert Client().get("/api/register-facts/").status_code in (401, 403)
+
+
+def test_an_import_without_a_file_is_a_report_too(ciso_client: Client, org: Organisation) -> None:
+    response = ciso_client.post("/api/systems/import/", {})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["applied"] is False and body["errors"][0]["column"] == "file"

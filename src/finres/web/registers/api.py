@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -47,7 +47,7 @@ from finres.web.registers.models import (
     tiering,
 )
 from finres.web.registers.requirements import for_system, scoped_requirements
-from finres.web.strict import StrictFieldsMixin
+from finres.web.strict import StrictFieldsMixin, StrictViewSetMixin
 
 
 class ScopedField(serializers.PrimaryKeyRelatedField):
@@ -228,8 +228,23 @@ class SupplierReviewSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         fields = ["id", "supplier", "kind", "performed_on", "performed_by", "outcome", "summary"]
 
 
-class ImportSerializer(StrictFieldsMixin, serializers.Serializer):
+class RegisterImportSerializer(StrictFieldsMixin, serializers.Serializer):
     file = serializers.FileField()
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class RegisterImportReportSerializer(serializers.Serializer):
+    applied = serializers.BooleanField()
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = RowErrorSerializer(many=True)
 
 
 EXPORT_PARAMETERS = [OpenApiParameter("export_format", str, enum=["xlsx", "csv"])]
@@ -270,22 +285,36 @@ class RegisterViewSet(OrganisationViewSet):
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response
 
-    @extend_schema(request={"multipart/form-data": ImportSerializer}, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request={"multipart/form-data": RegisterImportSerializer},
+        responses={200: RegisterImportReportSerializer, 400: RegisterImportReportSerializer},
+    )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_file(self, request: Request) -> Response:
         """Create or update entries from an XLSX or CSV file (all or nothing)."""
         if not allows(getattr(request, "role", None), Action.MANAGE):
             raise PermissionDenied(_("Your role may not import registers."))
-        body = ImportSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = RegisterImportSerializer(data=request.data)
+        if not body.is_valid():  # no file, or not a file: told in the report's one shape
+            problems = [
+                formats.RowError(0, str(field), str(message))
+                for field, messages in body.errors.items()
+                for message in messages
+            ]
+            return Response(self._report(formats.ImportReport(errors=problems)), status=400)
         upload = body.validated_data["file"]
         try:
             report = formats.import_table(
                 self.register, request.organisation, upload.file, upload.name, upload.size
             )
         except tabular.TableError as error:
-            raise ValidationError({"file": [error.message]}) from None
-        data = {
+            # the whole file is refused: one problem, on no particular row (as evidence imports)
+            report = formats.ImportReport(errors=[formats.RowError(0, "", error.message)])
+        return Response(self._report(report), status=200 if report.ok else 400)
+
+    @staticmethod
+    def _report(report: formats.ImportReport) -> dict[str, Any]:
+        return {
             "applied": report.applied,
             "rows": report.rows,
             "created": report.created,
@@ -295,7 +324,6 @@ class RegisterViewSet(OrganisationViewSet):
                 {"row": e.row, "column": e.column, "message": e.message} for e in report.errors
             ],
         }
-        return Response(data, status=200 if report.ok else 400)
 
 
 class SiteViewSet(RegisterViewSet):
@@ -378,11 +406,14 @@ class FactSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.DictField())
 
 
-class RegisterFactsViewSet(OrganisationViewSet):
+class RegisterFactsViewSet(StrictViewSetMixin, viewsets.GenericViewSet):
     """The profile facts the registers answer, with the entries that are the reason."""
 
+    permission_classes = OrganisationViewSet.permission_classes
     queryset = InformationSystem.objects.none()
-    http_method_names = ["get", "head", "options"]
+    read_action = Action.VIEW
+    write_action = Action.MANAGE
+    serializer_class = FactSerializer
     pagination_class = None
 
     @extend_schema(responses=FactSerializer(many=True))
