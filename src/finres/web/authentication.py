@@ -78,7 +78,7 @@ class CompletedSessionAuthentication(SessionAuthentication):
         return found
 
 
-class CompletedSessionScheme(SessionScheme):
+class CompletedSessionScheme(SessionScheme):  # type: ignore[no-untyped-call]
     """The OpenAPI description of the session: a cookie, like DRF's own session scheme."""
 
     target_class = "finres.web.authentication.CompletedSessionAuthentication"

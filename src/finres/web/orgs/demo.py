@@ -78,7 +78,7 @@ def load(context: Any) -> None:
     issue_token(
         context.users["demo-auditor"], "內部稽核報表匯出", "read", 90, organisation=securities
     )
-    issue_invitation(securities, Role.CONTROL_OWNER, "資訊處 王小明", "demo-admin")
+    issue_invitation(securities, str(Role.CONTROL_OWNER), "資訊處 王小明", "demo-admin")
     context.logins = _logins()
 
 
