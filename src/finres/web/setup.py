@@ -126,7 +126,7 @@ def _field_errors(instance: Any, error: Any) -> str:
     """A model's validation errors as one line: "field label: message; …"."""
     from django.core.exceptions import FieldDoesNotExist
 
-    parts = []
+    parts: list[str] = []
     for name, messages in error.message_dict.items():
         try:
             label = str(instance._meta.get_field(name).verbose_name)
