@@ -227,7 +227,6 @@ def test_facts_page_names_the_reasons(ciso_client: Client, org: Organisation) ->
     assert "ETRADE E-trading" in page
 
 
-@pytest.mark.skipif(not facts.profile_has_facts(), reason="the profile holds no facts yet")
 def test_applying_facts_to_the_profile_is_audited(ciso_client: Client, org: Organisation) -> None:
     make_system(org, "ETRADE", classification="core", internet_facing=True)
     response = ciso_client.post("/registers/facts/", {"facts": ["internet_facing_core_systems"]})
@@ -236,6 +235,22 @@ def test_applying_facts_to_the_profile_is_audited(ciso_client: Client, org: Orga
     assert org.facts["internet_facing_core_systems"] is True
     event = AuditEvent.objects.filter(model="orgs.organisation", object_id=str(org.pk)).last()
     assert event is not None and "facts" in event.changes
+    page = ciso_client.get("/registers/facts/").content.decode()
+    row = page.split('data-fact="internet_facing_core_systems"')[1].split("</tr>")[0]
+    assert "不一致" not in row
+    response = ciso_client.post("/registers/facts/", {"facts": ["internet_facing_core_systems"]})
+    assert response.status_code == 302  # nothing differs any more: a message, no change
+
+
+def test_only_a_manager_applies_facts(client_for: Any, org: Organisation) -> None:
+    make_system(org, "ETRADE", classification="core", internet_facing=True)
+    owner = client_for(Role.CONTROL_OWNER, org)
+    page = owner.get("/registers/facts/").content.decode()
+    assert "不一致" in page and 'name="facts"' not in page
+    response = owner.post("/registers/facts/", {"facts": ["internet_facing_core_systems"]})
+    assert response.status_code == 403
+    org.refresh_from_db()
+    assert org.facts == {}
 
 
 def test_the_demo_register(db: Any) -> None:

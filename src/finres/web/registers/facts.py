@@ -1,8 +1,7 @@
 """The profile facts the registers answer (``finres.core.registers.derive_facts``), shown with
-the entries that are the reason, and applied to the organisation's profile on request.
-
-Applying needs the profile to hold facts (``Organisation.facts``, a mapping of fact to true or
-false); on a site whose profile has no facts yet the page shows the derivation only.
+the entries that are the reason beside what the profile states (``Organisation.facts``, a
+mapping of fact to true or false; a fact not listed is unknown), and applied to the profile on
+request (one audited save of the organisation).
 """
 
 from __future__ import annotations
@@ -48,10 +47,6 @@ FACT_SOURCES = {
         "新興科技指引 第7條第2項、第8條第6款第3目"
     ),
 }
-
-
-def profile_has_facts() -> bool:
-    return any(f.name == "facts" for f in Organisation._meta.get_fields())
 
 
 def entries(
@@ -114,8 +109,7 @@ def derive(organisation: Organisation) -> dict[core.RegisterFact, core.Derivatio
 
 
 def current_facts(organisation: Organisation) -> dict[str, Any]:
-    stated = getattr(organisation, "facts", None) if profile_has_facts() else None
-    return dict(stated) if isinstance(stated, dict) else {}
+    return dict(organisation.facts or {})
 
 
 def rows(organisation: Organisation) -> list[dict[str, Any]]:
@@ -144,11 +138,10 @@ def page_context(organisation: Organisation, view: Any) -> dict[str, Any]:
 
     found = rows(organisation)
     applicable = [r for r in found if r["differs"]]
-    can_apply = profile_has_facts() and view.may(Action.MANAGE)
+    can_apply = view.may(Action.MANAGE)
     return {
         "rows": found,
         "can_apply": can_apply and bool(applicable),
-        "profile_has_facts": profile_has_facts(),
         "form": ApplyFactsForm(choices=[(r["fact"], r["label"]) for r in applicable]),
     }
 
@@ -173,9 +166,6 @@ def apply(organisation: Organisation, chosen: list[str]) -> dict[str, bool]:
 
 
 def apply_from_request(request: HttpRequest, organisation: Organisation, view: Any) -> HttpResponse:
-    if not profile_has_facts():
-        messages.error(request, _("The profile holds no facts on this site yet."))
-        return redirect("registers:facts")
     found = rows(organisation)
     form = ApplyFactsForm(
         request.POST, choices=[(r["fact"], r["label"]) for r in found if r["differs"]]
