@@ -358,7 +358,7 @@ def test_editing_through_the_pages(org: Organisation, ciso_client: Client, clien
         == 302
     )
     response = ciso_client.post(f"/continuity/nodes/{gw.pk}/dependencies/", {"target": pay.pk})
-    assert response.status_code == 400 and "cycle" in response.content.decode()
+    assert response.status_code == 400 and "循環" in response.content.decode()  # a cycle
     assert (
         ciso_client.post(
             f"/continuity/nodes/{gw.pk}/layers/",
@@ -517,3 +517,18 @@ def test_export_pages(example: Organisation, ciso_client: Client) -> None:
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     assert build_graph(json.loads(response.content)).nodes.keys() >= {"svc", "db"}
     assert ciso_client.get("/continuity/graph/export/?format=xml").status_code == 302
+
+
+def test_register_entries_can_go_and_layers_fit_their_node(
+    org: Organisation, ciso_client: Client
+) -> None:
+    system = InformationSystem.objects.create(organisation=org, code="GW", name="Gateway")
+    node = Node.objects.create(organisation=org, code="GW", kind="system", system=system)
+    process = Node.objects.create(organisation=org, code="P", kind="process")
+    assert ciso_client.delete(f"/api/systems/{system.pk}/").status_code == 204
+    node.refresh_from_db()
+    assert node.system is None  # the node stays, as the graph's own
+    response = ciso_client.post(
+        f"/continuity/nodes/{process.pk}/layers/", {"layer": "local", "recovery_time_minutes": "5"}
+    )
+    assert response.status_code == 400 and not RecoveryLayer.objects.exists()

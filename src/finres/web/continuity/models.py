@@ -174,7 +174,7 @@ class Node(Audited, models.Model):
         verbose_name=_("information system"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     supplier = models.ForeignKey(
@@ -182,7 +182,7 @@ class Node(Audited, models.Model):
         verbose_name=_("supplier"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     site = models.ForeignKey(
@@ -190,7 +190,7 @@ class Node(Audited, models.Model):
         verbose_name=_("site"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     recovery_time_minutes = minutes_field(
@@ -304,7 +304,7 @@ class RecoveryLayer(Audited, models.Model):
         verbose_name=_("where the copy is"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     recovery_time_minutes = minutes_field(_("demonstrated recovery time (minutes)"))
@@ -334,8 +334,9 @@ class RecoveryLayer(Audited, models.Model):
             Node.Kind.DATA_STORE,
             Node.Kind.INFRASTRUCTURE,
         ):
+            # not keyed by field: the node is not a field of the forms that add a layer
             raise ValidationError(
-                {"node": _("Backup layers belong to systems, data stores and infrastructure.")}
+                _("Backup layers belong to systems, data stores and infrastructure.")
             )
 
 

@@ -132,7 +132,13 @@ class ServiceListView(ContinuityListView):
     template_name = "continuity/service_list.html"
 
     def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset().annotate(impact_count=Count("impacts")).select_related("node")
+        return (
+            super()
+            .get_queryset()
+            .annotate(impact_count=Count("impacts"))
+            .select_related("node")
+            .order_by("code")
+        )
 
 
 class ServiceDetailView(OrganisationMixin, View):
@@ -256,7 +262,7 @@ class NodeDetailView(OrganisationMixin, View):
         context = {
             "object": node,
             "dependencies": node.dependencies.select_related("target").order_by("group", "pk"),
-            "dependents": node.dependents.select_related("node").order_by("node__code"),
+            "dependents": node.dependents.select_related("node").order_by("node__code")[:200],
             "layers": node.layers.select_related("site").order_by("layer"),
             "effective": {"time": recovery_time, "point": recovery_point, "layer": layer},
             "dependency_form": dependency_form or DependencyForm(node=node),
