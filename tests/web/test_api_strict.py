@@ -251,3 +251,13 @@ def test_request_bodies_accept_no_other_property(schema: dict[str, Any]) -> None
     components = schema["components"]["schemas"]
     for name in ("PatchedOrganisationRequest", "PatchedFindingRequest", "EvidenceCreateRequest"):
         assert components[name]["additionalProperties"] is False, name
+
+
+def test_the_expiring_page_tells_an_invalid_horizon_and_keeps_the_default(
+    admin: Client, org: Any
+) -> None:
+    response = admin.get("/evidence/expiring/", {"days": "soon"})
+    assert response.status_code == 200
+    assert response.context["days"] == 30
+    assert any("was not applied" in str(m) for m in response.context["messages"])
+    assert admin.get("/evidence/expiring/", {"days": "90"}).context["days"] == 90

@@ -98,3 +98,28 @@ class EvidenceLinkFilterSet(FilterSet):
     class Meta(FilterSet.Meta):
         model = EvidenceLink
         fields: list[str] = []
+
+
+EXPIRING_DEFAULT_DAYS = 30
+
+
+class ExpiringFilterSet(FilterSet):
+    """The expiring page: current evidence expired or expiring within ``days`` (default 30)."""
+
+    days = DaysFilter(label=_("Expiring within (days)"), method="filter_days")
+
+    class Meta(FilterSet.Meta):
+        model = Evidence
+        fields: list[str] = []
+
+    def horizon_days(self) -> int:
+        self.is_valid()  # cleans the form: an invalid value leaves the default (and is told)
+        days = self.form.cleaned_data.get("days")
+        return EXPIRING_DEFAULT_DAYS if days is None else int(days)
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        horizon = timezone.localdate() + dt.timedelta(days=self.horizon_days())
+        return queryset.filter(is_current_q(), expiry_date__lte=horizon)
+
+    def filter_days(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        return queryset  # applied in filter_queryset: its absence means the default

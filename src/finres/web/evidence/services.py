@@ -30,7 +30,6 @@ validate_link_url = URLValidator(
     schemes=["http", "https"],
     message=_("Enter a valid web address that starts with http:// or https://."),
 )
-MAX_FILTER_DAYS = 3650
 APPROVED = str(Evidence.Review.APPROVED)
 REJECTED = str(Evidence.Review.REJECTED)
 
@@ -54,14 +53,6 @@ def evidence_for(organisation: Organisation) -> QuerySet[Evidence]:
 
 def is_current_q() -> Q:
     return Q(superseded_by__isnull=True)
-
-
-def parse_days(value: Any) -> int | None:
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        return None
-    return days if 0 <= days <= MAX_FILTER_DAYS else None
 
 
 def create_evidence(

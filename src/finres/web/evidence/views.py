@@ -32,7 +32,11 @@ from finres.web.assessments.models import Assessment, RequirementResult
 from finres.web.audit import actions
 from finres.web.audit.log import record_security_event
 from finres.web.evidence import services, xlsx
-from finres.web.evidence.filters import EvidenceFilterSet
+from finres.web.evidence.filters import (
+    EXPIRING_DEFAULT_DAYS,
+    EvidenceFilterSet,
+    ExpiringFilterSet,
+)
 from finres.web.evidence.forms import (
     EvidenceEditForm,
     EvidenceForm,
@@ -45,7 +49,6 @@ from finres.web.filtering import page_filters
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
 
-EXPIRING_DEFAULT_DAYS = 30
 LINK_CANDIDATES = 25
 HISTORY_DEPTH = 50
 
@@ -99,18 +102,14 @@ class ExpiringView(EvidenceMixin, ListView):
     paginate_by = 50
     template_name = "evidence/expiring.html"
 
-    def days(self) -> int:
-        days = services.parse_days(self.request.GET.get("days"))
-        return EXPIRING_DEFAULT_DAYS if days is None else days
-
-    def base(self) -> QuerySet[Evidence]:
-        horizon = timezone.localdate() + dt.timedelta(days=self.days())
-        return services.evidence_for(self.organisation).filter(
-            services.is_current_q(), expiry_date__lte=horizon
-        )
-
     def get_queryset(self) -> QuerySet[Evidence]:
-        return self.base().order_by("expiry_date", "pk")
+        queryset = services.evidence_for(self.organisation)
+        self.filterset = page_filters(self.request, ExpiringFilterSet, queryset)
+        return self.filterset.qs.order_by("expiry_date", "pk")
+
+    def days(self) -> int:
+        filterset: ExpiringFilterSet = self.filterset
+        return filterset.horizon_days()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
