@@ -139,6 +139,12 @@ def test_an_import_creates_updates_and_is_audited(
     assert trade.name == "Trading v2" and [s.code for s in trade.sites.all()] == ["DC1"]
     assert trade.description == "+orders, -cancels"  # a column left out keeps its value
     assert AuditEvent.objects.filter(action="import", organisation_id=org.pk).exists()
+    link_event = AuditEvent.objects.filter(
+        model="registers.informationsystem", object_id=str(trade.pk), action="update"
+    ).last()
+    assert link_event is not None
+    site, abroad = register["site"], register["abroad"]
+    assert link_event.changes == {"sites": [sorted([site.pk, abroad.pk]), [site.pk]]}
     assert AuditEvent.objects.filter(
         model="registers.informationsystem", object_id=str(crm.pk), action="create"
     ).exists()

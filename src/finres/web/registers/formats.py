@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from finres.web.audit.log import append
 from finres.web.orgs.models import Organisation
-from finres.web.registers import tabular
+from finres.web.registers import signals, tabular
 from finres.web.registers.forms import members_of, split_tags
 from finres.web.registers.models import (
     Classification,
@@ -401,7 +401,7 @@ class _Planned:
     obj: Any
     created: bool
     changed: bool
-    links: dict[str, list[int]]
+    links: dict[str, tuple[list[int], list[int]]]  # field -> (ids before, ids after)
 
 
 def _field_of(register: Register, name: str) -> str:
@@ -451,12 +451,12 @@ def plan(
         if obj is None:
             obj = register.model(organisation=organisation)
         changed = created
-        links: dict[str, list[int]] = {}
+        links: dict[str, tuple[list[int], list[int]]] = {}
         for key, value in values.items():
             if key in M2M:
                 current = sorted(o.pk for o in getattr(obj, key).all()) if not created else []
                 if value != current:
-                    links[key] = value
+                    links[key] = (current, value)
                 continue
             attname = register.model._meta.get_field(key).attname
             new = value.pk if key == "reviewer" and value is not None else value
@@ -494,8 +494,18 @@ def import_table(
         for item in planned:
             if item.changed:
                 item.obj.save()
-            for key, ids in item.links.items():
-                getattr(item.obj, key).set(ids)
+            if item.links:
+                with signals.recorded_by_caller():
+                    for key, (_before, ids) in item.links.items():
+                        getattr(item.obj, key).set(ids)
+                append(
+                    "update",
+                    f"registers.{register.model._meta.model_name}",
+                    item.obj.pk,
+                    str(item.obj),
+                    {key: [before, after] for key, (before, after) in item.links.items()},
+                    organisation.pk,
+                )
             if item.created:
                 report.created += 1
             elif item.changed or item.links:

@@ -4,11 +4,27 @@ of the system with the ids before and after."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.models.signals import m2m_changed
 
 from finres.web.audit.log import append
+
+_state = threading.local()
+
+
+@contextmanager
+def recorded_by_caller() -> Iterator[None]:
+    """Link changes made inside are audited by the caller (the import writes one event per
+    system for both of its link sets, with the ids before and after)."""
+    _state.suppressed = True
+    try:
+        yield
+    finally:
+        _state.suppressed = False
 
 
 def _ids(instance: Any, field: str) -> list[int]:
@@ -20,6 +36,8 @@ def _changed(sender: Any, instance: Any, action: str, reverse: bool, **kwargs: A
 
     if reverse or not isinstance(instance, InformationSystem):
         return  # links are changed from the system's side only
+    if getattr(_state, "suppressed", False):
+        return
     field = "sites" if sender is InformationSystem.sites.through else "suppliers"
     if action.startswith("pre_"):
         instance._registers_before = getattr(instance, "_registers_before", {})
