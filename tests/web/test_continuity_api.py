@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from finres.core.resilience import analyse, analysis_data, build_graph
+from finres.web.audit.models import AuditEvent
 from finres.web.continuity.models import CriticalService, Dependency, Node, Scenario
 from finres.web.orgs.models import Organisation
 from finres.web.orgs.roles import Role
@@ -158,6 +159,7 @@ def test_the_graph_and_the_analysis_are_the_cores(ciso_client: Client, org: Orga
     imported = ciso_client.post("/api/continuity-graph/import/", {"file": upload})
     assert imported.status_code == 200 and imported.json()["applied"] is True
     exported = ciso_client.get("/api/continuity-graph/export/").json()
+    assert AuditEvent.objects.filter(action="export", organisation_id=org.pk).exists()
     graph = build_graph(exported)
     assert list(graph.nodes) == ["svc", "app", "db", "dc1", "dc2"]
     expected = analysis_data(analyse(build_graph(__import__("yaml").safe_load(EXAMPLE))))

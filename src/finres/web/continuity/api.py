@@ -21,6 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from finres.web.api import OrganisationViewSet, RolePermission, router
+from finres.web.audit import actions
+from finres.web.audit.log import record_security_event
 from finres.web.continuity import graph, graphio
 from finres.web.continuity.filters import (
     DependencyFilterSet,
@@ -300,6 +302,12 @@ class GraphViewSet(StrictViewSetMixin, viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> Response:
         """The graph file (``finres resilience analyse --file`` reads it as JSON)."""
+        record_security_event(
+            actions.EXPORT,
+            user=request.user,
+            organisation_id=request.organisation.pk,
+            details={"register": "continuity-graph", "format": "json"},
+        )
         return Response(graph.graph_data(request.organisation))
 
     @extend_schema(
