@@ -532,3 +532,18 @@ def test_register_entries_can_go_and_layers_fit_their_node(
         f"/continuity/nodes/{process.pk}/layers/", {"layer": "local", "recovery_time_minutes": "5"}
     )
     assert response.status_code == 400 and not RecoveryLayer.objects.exists()
+
+
+def test_pages_speak_the_users_language(demo: Any, client_for: Any) -> None:
+    securities = demo.organisations["securities"]
+    client = client_for(Role.CISO, securities)
+    service = CriticalService.objects.get(organisation=securities, code="SVC-SETTLE")
+    node = Node.objects.get(organisation=securities, code="SYS-TRADE")
+    pages = ("/continuity/", f"/continuity/services/{service.pk}/", f"/continuity/nodes/{node.pk}/")
+    english = ("Recovery time", "Critical path", "Single points", "Backup layer", "Impact over")
+    for url in pages:
+        body = client.get(url).content.decode()
+        assert not [word for word in english if word in body], url
+    assert "關鍵路徑" in client.get("/continuity/").content.decode()
+    client.cookies["django_language"] = "en"
+    assert "Critical path" in client.get("/continuity/").content.decode()
