@@ -547,3 +547,14 @@ def test_pages_speak_the_users_language(demo: Any, client_for: Any) -> None:
     assert "關鍵路徑" in client.get("/continuity/").content.decode()
     client.cookies["django_language"] = "en"
     assert "Critical path" in client.get("/continuity/").content.decode()
+
+
+def test_a_graph_too_large_to_draw_says_so(
+    example: Organisation, ciso_client: Client, monkeypatch: Any
+) -> None:
+    from finres.web.continuity import views
+
+    assert "<svg" in ciso_client.get("/continuity/").content.decode()
+    monkeypatch.setattr(views, "DRAW_LIMIT", 4)
+    body = ciso_client.get("/continuity/").content.decode()
+    assert "<svg" not in body and "無法清楚繪製" in body

@@ -224,14 +224,16 @@ def concentration(result: Result) -> list[Concentration]:
     services = {n.code for n in result.nodes.values() if n.kind == Node.Kind.SERVICE}
     rows: list[Concentration] = []
     providers: dict[str, set[str]] = {}
-    for code, node in result.nodes.items():
+    for code, node in result.nodes.items():  # only the nodes counted are traversed from
+        provider = node.system.cloud_provider.strip() if node.system is not None else ""
+        if node.kind not in (Node.Kind.SUPPLIER, Node.Kind.SITE) and not provider:
+            continue
         above = nx.ancestors(digraph, code) & services
         if node.kind in (Node.Kind.SUPPLIER, Node.Kind.SITE):
             label = str(node.supplier or node.site or node)
             rows.append(Concentration(node.kind, label, node, _named(result, above)))
-        provider = node.system.cloud_provider.strip() if node.system is not None else ""
         if provider:
-            providers.setdefault(provider, set()).update(above | ({code} & services))
+            providers.setdefault(provider, set()).update(above)
     for provider, above in providers.items():
         rows.append(Concentration("cloud_provider", provider, None, _named(result, above)))
     rows.sort(key=lambda row: (-len(row.services), row.kind, row.label))

@@ -49,12 +49,15 @@ from finres.web.orgs.roles import Action
 from finres.web.registers.views import ObjectDeleteView, ObjectEditView, query_without_page
 
 PAGE_SIZE = 50
+# Beyond this many nodes a drawing is no longer readable: the pages say so instead.
+DRAW_LIMIT = 400
 
 
 def analysis_context(result: graph.Result) -> dict[str, Any]:
     names = {code: node.name for code, node in result.nodes.items()}
     drawing = ""
-    if result.graph is not None:
+    too_large = result.graph is not None and len(result.graph.nodes) > DRAW_LIMIT
+    if result.graph is not None and not too_large:
         failed: frozenset[str] = frozenset()
         if result.analysis is not None and result.analysis.scenario:
             failed = result.graph.failed_by(result.graph.scenarios[result.analysis.scenario])
@@ -69,7 +72,13 @@ def analysis_context(result: graph.Result) -> dict[str, Any]:
     if result.error is not None:
         language = current_language()
         problems = [(p.place, p.text(language)) for p in result.error.problems]
-    return {"result": result, "drawing": drawing, "problems": problems}
+    return {
+        "result": result,
+        "drawing": drawing,
+        "problems": problems,
+        "too_large": too_large,
+        "draw_limit": DRAW_LIMIT,
+    }
 
 
 class OverviewView(OrganisationMixin, View):
