@@ -258,3 +258,13 @@ def test_nothing_failed_nothing_lost(data: dict[str, Any]) -> None:
     from finres.core.resilience import Analyser
 
     assert Analyser(build_graph(data)).evaluate([]) == {}
+
+
+def test_an_empty_name_stays_empty() -> None:
+    graph = build_graph(
+        {
+            "nodes": [{"id": "a", "kind": "service", "name": None, "rto": "1h"}],
+            "scenarios": [{"id": "s", "name": None, "fail": ["a"]}],
+        }
+    )
+    assert graph.nodes["a"].name == "" and graph.scenarios["s"].name == ""

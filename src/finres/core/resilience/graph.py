@@ -233,7 +233,7 @@ def _node(raw: Any, index: int, problems: list[Problem]) -> Node | None:
                 if members:
                     groups.append(members)
     tags = _id_list(raw.get("tags"), place, "tags", problems)
-    display = raw.get("name", "")
+    display = raw.get("name") or ""
     return Node(
         id=node_id,
         kind=kind,
@@ -261,7 +261,7 @@ def _scenario(raw: Any, index: int, problems: list[Problem]) -> Scenario | None:
         id=raw["id"],
         fail=_id_list(raw.get("fail"), place, "fail", problems),
         fail_tagged=_id_list(raw.get("fail_tagged"), place, "fail_tagged", problems),
-        name=str(raw.get("name", "")),
+        name=str(raw.get("name") or ""),
     )
     if not scenario.fail and not scenario.fail_tagged:
         problems.append(Problem(place, N_("a scenario must name fail or fail_tagged")))
