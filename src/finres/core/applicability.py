@@ -37,7 +37,6 @@ class Status(StrEnum):
     CONDITIONAL = "conditional"
 
 
-
 # A requirement scoped to the core systems that provide internet services concerns only an
 # institution that has such systems: the scope reads as this condition on the node itself.
 _SCOPE_CONDITIONS: dict[Scope, rules.Condition] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,7 +29,7 @@ class Problem(NamedTuple):
 
     field: str
     message: str
-    values: dict[str, Any] = {}
+    values: Mapping[str, Any] = {}
 
     def text(self, language: Language = "en") -> str:
         return gettext_for(language).gettext(self.message).format(**self.values)
