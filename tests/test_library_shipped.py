@@ -150,7 +150,10 @@ def test_applicability_invariants(profile: InstitutionProfile, as_of: dt.date) -
     result = applicable(library, profile, as_of)
     for item in result.requirements:
         framework = item.framework
-        assert framework.binding
+        # Binding frameworks, and the binding rules a voluntary one restates (node flag).
+        chain = [item.node, *library.ancestors(framework.id, item.node)]
+        flag = next((n.binding for n in chain if n.binding is not None), framework.binding)
+        assert flag
         assert framework.effective_until is None or as_of <= framework.effective_until
         assert item.node.assessable
         assert item.in_force == (item.effective_from is None or item.effective_from <= as_of)

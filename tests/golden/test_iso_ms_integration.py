@@ -312,13 +312,12 @@ def test_insurers_certification_is_conditioned_on_the_facts(nodes, seed):
     library = load_library()
     ids = {item.id, *(c.id for c in children)}
 
-    def answer(industry: str, facts: dict) -> dict:
+    def answer(industry: str, facts: dict, named: bool = True) -> dict:
         profile = InstitutionProfile(
             name="x", industry=industry, paid_in_capital=10**10, facts=facts
         )
-        result = applicable(
-            library, profile, dt.date(2026, 6, 30), frameworks=["iso-ms-integration"]
-        )
+        chosen = ["iso-ms-integration"] if named else None
+        result = applicable(library, profile, dt.date(2026, 6, 30), frameworks=chosen)
         return {
             r.node.id: (r.status.value, r.depends_on)
             for r in result.requirements
@@ -330,6 +329,14 @@ def test_insurers_certification_is_conditioned_on_the_facts(nodes, seed):
     assert answer("insurance", {"remote_insurance": True}) == {i: ("in_force", ()) for i in ids}
     assert answer("insurance", {"remote_insurance": False}) == {}
     assert answer("bank", {"remote_insurance": True}) == {}
+    # The rules it restates bind insurers: listed by default, without naming the voluntary
+    # framework, and alone (the guideline's own items stay voluntary).
+    assert item.binding is True
+    by_default = answer("insurance", {"remote_insurance": True}, named=False)
+    assert by_default == {i: ("in_force", ()) for i in ids}
+    profile = InstitutionProfile(name="x", industry="insurance", paid_in_capital=10**10)
+    listed = applicable(library, profile, dt.date(2026, 6, 30)).requirements
+    assert {r.node.id for r in listed if r.framework.id == "iso-ms-integration"} == ids
 
 
 # Titles and texts this file composes (labels, or cells joined with "；"): every other zh-TW

@@ -144,8 +144,8 @@ def applicable(
     for framework in library.frameworks.values():
         if chosen is not None and framework.id not in chosen:
             continue
-        if chosen is None and not (framework.binding or include_voluntary):
-            continue
+        # A voluntary framework is walked by default only for the binding rules it restates.
+        only_binding = chosen is None and not (framework.binding or include_voluntary)
         if framework.effective_until is not None and as_of > framework.effective_until:
             continue
         undecided: tuple[rules.Condition, ...] = ()
@@ -155,7 +155,7 @@ def applicable(
                 continue
             if verdict.value is None:
                 undecided = (framework.applies_when,)
-        result += _walk(library, framework, facts, as_of, undecided)
+        result += _walk(library, framework, facts, as_of, undecided, only_binding)
     return Applicability(as_of, profile, tier, result)
 
 
@@ -166,6 +166,7 @@ class _Inherited:
     units: frozenset[ExecutingUnit] | None
     # conditions of the framework and the ancestors that the known facts leave undecided
     undecided: tuple[rules.Condition, ...] = ()
+    binding: bool = True
 
 
 def _walk(
@@ -174,6 +175,7 @@ def _walk(
     facts: dict[str, object],
     as_of: dt.date,
     undecided: tuple[rules.Condition, ...],
+    only_binding: bool = False,
 ) -> list[ApplicableRequirement]:
     """Depth-first over the tree in one pass, pruning every branch whose conditions are false.
 
@@ -202,18 +204,19 @@ def _walk(
             node.due_by or inherited.due_by,
             frozenset(node.executing_units) if node.executing_units else inherited.units,
             pending,
+            node.binding if node.binding is not None else inherited.binding,
         )
         concerns_institutions = (
             here.units is None or ExecutingUnit.FINANCIAL_INSTITUTIONS in here.units
         )
-        if node.assessable and concerns_institutions:
+        if node.assessable and concerns_institutions and (here.binding or not only_binding):
             item = _item(framework, node, here, facts, as_of)
             if item is not None:
                 found.append(item)
         for child in library.children(framework.id, node.id):
             visit(child, here)
 
-    root = _Inherited(framework.effective_from, None, None, undecided)
+    root = _Inherited(framework.effective_from, None, None, undecided, framework.binding)
     for node in library.children(framework.id, None):
         visit(node, root)
     return found

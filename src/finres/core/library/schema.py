@@ -158,6 +158,9 @@ class RequirementNode(_Strict):
     title: LocalizedText
     text: LocalizedText | None = None
     assessable: bool = False
+    # A voluntary framework that restates a binding rule marks it (and its subtree) binding: it
+    # is then listed by default, like the binding frameworks' requirements.
+    binding: bool | None = None
     obligation: Obligation | None = None
     scope: Scope | None = None
     applies_when: ConditionField | None = None
