@@ -82,6 +82,22 @@ def create_admin(username: str, password: str, email: str, organisation: str | N
     return "created" if created else "updated"
 
 
+def issue_enrolment_code(username: str) -> str:
+    """A one-time second-factor enrolment code for a person who has no device yet ("" if they
+    have one: resetting it is an administrator's act on the Members page)."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from finres.web.audit.context import Actor, acting_as
+    from finres.web.orgs.credentials import issue_enrolment_code as issue
+
+    user = get_user_model().objects.get(username=username)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return ""
+    with acting_as(Actor(None, "finres createadmin")):
+        return issue(user, "finres createadmin")
+
+
 def add_organisation(profile: Any, parent: str | None, is_group: bool) -> tuple[Any, bool]:
     """Create the organisation a profile describes, or update the one with its name."""
     from django.core.exceptions import ValidationError

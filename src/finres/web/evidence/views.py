@@ -342,9 +342,14 @@ class ReviewView(_EvidencePostView):
                 for message in errors:
                     messages.error(request, message)
             return self.back(evidence)
-        services.review(
-            evidence, request.user, form.cleaned_data["decision"], form.cleaned_data["comment"]
-        )
+        try:
+            services.review(
+                evidence, request.user, form.cleaned_data["decision"], form.cleaned_data["comment"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return self.back(evidence)
         if form.cleaned_data["decision"] == services.APPROVED:
             messages.success(request, _("The evidence was approved."))
         else:

@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -77,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "finres.web.orgs.middleware.CurrentOrganisationMiddleware",
     "finres.web.orgs.middleware.SecurityHeadersMiddleware",
+    "finres.web.orgs.middleware.CompletedAuthenticationMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -137,10 +137,14 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "finres.web.orgs.sso.SSOBackend",  # inert unless FINRES_SSO is set below
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+# Per person, never per address alone: a whole institution behind one NAT address must not be
+# locked out by one colleague's (or one attacker's) failures. Guessing one person's password
+# from many addresses still locks that person, until the cool-off or an administrator unlocks.
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
@@ -192,20 +196,33 @@ FINRES_EXCEPTION_MAX_DAYS = int(os.environ.get("FINRES_EXCEPTION_MAX_DAYS", 365)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "finres.web.authentication.OrganisationTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "finres.web.authentication.CompletedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "finres.web.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "finres.web.throttling.AnonymousThrottle",
+        "finres.web.throttling.PersonThrottle",
+    ],
+    # Never trust a client's X-Forwarded-For unless a proxy is configured to set it.
+    "NUM_PROXIES": int(os.environ.get("FINRES_TRUSTED_PROXY_COUNT", "0")),
+}
+# Requests per minute: API calls per person (token or session) and per address when anonymous,
+# and log-in attempts per address (the lockout counts failures per person besides).
+FINRES_THROTTLE_RATES = {
+    "anonymous": os.environ.get("FINRES_THROTTLE_ANONYMOUS", "60/min"),
+    "person": os.environ.get("FINRES_THROTTLE_PERSON", "1200/min"),
+    "login": os.environ.get("FINRES_THROTTLE_LOGIN", "30/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "FinRes API",
     "DESCRIPTION": "Cyber-resilience and compliance platform for financial institutions.",
     "VERSION": "0.2.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # + the middleware
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -225,3 +242,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# --- single sign-on (OpenID Connect), off unless FINRES_OIDC_CLIENT_ID is set ---------------------
+# The provider's endpoints are given explicitly (no discovery at start-up). See docs/web.md.
+FINRES_SSO = None
+if os.environ.get("FINRES_OIDC_CLIENT_ID"):
+    from finres.web.orgs.sso import load_role_map
+
+    FINRES_SSO = {
+        "name": os.environ.get("FINRES_OIDC_NAME", "SSO"),
+        "issuer": os.environ["FINRES_OIDC_ISSUER"],
+        "role_map": load_role_map(os.environ["FINRES_OIDC_ROLE_MAP"]),
+        "groups_claim": os.environ.get("FINRES_OIDC_GROUPS_CLAIM", "groups"),
+        "mfa_methods": os.environ.get("FINRES_OIDC_MFA_METHODS", "mfa,otp,hwk,swk,sc").split(","),
+    }
+    OIDC_RP_CLIENT_ID = os.environ["FINRES_OIDC_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = os.environ.get("FINRES_OIDC_CLIENT_SECRET", "")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ["FINRES_OIDC_AUTHORIZATION_ENDPOINT"]
+    OIDC_OP_TOKEN_ENDPOINT = os.environ["FINRES_OIDC_TOKEN_ENDPOINT"]
+    OIDC_OP_USER_ENDPOINT = os.environ["FINRES_OIDC_USERINFO_ENDPOINT"]
+    OIDC_OP_JWKS_ENDPOINT = os.environ["FINRES_OIDC_JWKS_ENDPOINT"]
+OIDC_RP_SIGN_ALGO = os.environ.get("FINRES_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "orgs:sso_callback"

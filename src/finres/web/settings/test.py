@@ -32,3 +32,6 @@ DATABASES["default"]["TEST"] = {  # noqa: F405
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {}  # noqa: F405  (in memory, private to the process)
+
+# The fuzzer and the API tests send many requests a minute; throttling has its own tests.
+FINRES_THROTTLE_RATES = {"anonymous": "100000/min", "person": "100000/min", "login": "100000/min"}
