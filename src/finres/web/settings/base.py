@@ -233,6 +233,9 @@ SPECTACULAR_SETTINGS = {
         "DocumentStatusEnum": "finres.web.reports.models.DocumentStatus",
         "FindingStatusEnum": "finres.web.improvements.models.Finding.Status",
         "ExceptionStatusEnum": "finres.web.improvements.models.RiskException.Status",
+        # One choice set used by several fields: one name in the schema.
+        "RatingEnum": "finres.web.registers.models.Rating",
+        "ImpactLevelEnum": "finres.web.continuity.models.ImpactRating.Level",
     },
 }
 
