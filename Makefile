@@ -8,19 +8,31 @@ BIN := $(VENV)/bin
 AS_OF ?= $(shell date +%F)
 PROFILE ?= examples/profiles/securities-firm.yaml
 
-.PHONY: run applicable test lint typecheck pytest messages install install-dev clean system-deps
+.PHONY: run applicable test lint typecheck vulncheck lock pytest messages install install-dev clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Reproducible installs: every package at the version and with the hashes of the lock file
+# (`make lock` after changing the dependencies in pyproject.toml), then FinRes itself.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+# Re-resolve the lock files from pyproject.toml (needs the package index), with hashes.
+UV_VERSION ?= 0.13.8
+LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(LOCK) -o requirements.lock pyproject.toml
+	$(LOCK) --extra dev -o requirements-dev.lock pyproject.toml
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -46,6 +58,14 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
+# The locked versions against the OSV advisories for PyPI, offline (the PyPA advisory database
+# in the shared data folder beside the repository, or OSV_DIR). Required in CI.
+OSV_DIR ?= ../shared/data/osv/pypi-pypa-advisory-database
+vulncheck: install-dev
+	@if [ -d "$(OSV_DIR)" ] || [ -n "$$CI" ]; then \
+		$(BIN)/python scripts/check_vulnerabilities.py --advisories "$(OSV_DIR)"; \
+	else echo "No OSV advisories at $(OSV_DIR): skipped the vulnerability check (set OSV_DIR)"; fi
+
 # The suite runs on SQLite, then again on PostgreSQL when one answers on DATABASE_URL_PG.
 DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/finres
 pytest: install-dev system-deps
@@ -54,7 +74,7 @@ pytest: install-dev system-deps
 		echo "== again on PostgreSQL"; DATABASE_URL="$(DATABASE_URL_PG)" $(BIN)/pytest -m "not browser"; \
 	else echo "PostgreSQL not reachable at $(DATABASE_URL_PG): skipped the PostgreSQL run"; fi
 
-test: lint typecheck pytest
+test: lint typecheck vulncheck pytest
 
 # Re-extract user-facing messages, merge them into the zh-TW catalogues and compile them:
 # the CLI's `finres` domain (Babel) and each Django app's `django` domain (gettext tools).
