@@ -529,13 +529,16 @@ def demo(lang: LangOption = None) -> None:
 
 def _print_logins(context: Any) -> None:
     table = Table(title=_("Demo log-ins"), title_justify="left")
-    for title in (_("User name"), _("Password"), _("Role")):
+    for title in (_("User name"), _("Role")):
         table.add_column(title, no_wrap=True)
-    table.add_column(_("Organisation"), overflow="fold")
+    table.add_column(_("Organisation"), overflow="fold", min_width=12)
     table.add_column(_("Enrolment code"), no_wrap=True)
-    for row in context.logins:
-        table.add_row(*row)
+    passwords = set()
+    for username, password, role, organisation, code in context.logins:
+        passwords.add(password)
+        table.add_row(username, role, organisation, code)
     _out().print(table)
+    _out().print(_("Every demo password: {password}").format(password=", ".join(sorted(passwords))))
     _out().print(
         _(
             "Administrators and CISOs register an authenticator app (TOTP) at their "
