@@ -5,8 +5,9 @@ Usage::
     python scripts/convert_nist_csf.py [--source PATH] [--translations PATH] [-o PATH]
 
 The source is NIST's ``NIST_CSF_v2.0_catalog-min.json`` (usnistgov/oscal-content); the zh-TW
-titles of the Functions and Categories come from ``scripts/data/nist-csf-2.0.zh-TW.yaml``. The
-conversion is deterministic: the same inputs always give a byte-identical YAML file.
+titles of the Functions and Categories and the zh-TW renderings of the Subcategory statements
+(FinRes translations) come from ``scripts/data/nist-csf-2.0.zh-TW.yaml``. The conversion is
+deterministic: the same inputs always give a byte-identical YAML file.
 
 Reading of the catalogue:
 
@@ -20,7 +21,9 @@ Reading of the catalogue:
   in DETECT, where the catalogue's sort-ids put DE.AE before DE.CM.
 * Titles: Functions get their title in title case (``GOVERN`` -> ``Govern``), Categories their
   title as is. A Subcategory's OSCAL title is only its identifier, so its title is its full
-  statement (the outcome itself), which is also its text.
+  statement (the outcome itself), which is also its text. Its zh-TW title and text are both the
+  zh-TW rendering of the statement from the translations' ``subcategories``; every Subcategory
+  must have one and the script refuses unknown ids, as for ``titles``.
 * Texts: a Function's overview, a Category's or Subcategory's statement. Examples: the
   Subcategory's implementation examples, in catalogue order.
 * Only Subcategories are assessable. CSF outcomes are voluntary, so no obligation is set.
@@ -68,7 +71,8 @@ EN_SHORT_NAME = "NIST CSF 2.0"
 EN_COPYRIGHT = [
     "A work of the U.S. federal government (NIST): not subject to copyright protection in the "
     "United States (17 U.S.C. 105), public domain.",
-    "The zh-TW titles of the Functions and Categories are FinRes translations.",
+    "The zh-TW titles of the Functions and Categories and the zh-TW renderings of the Subcategory "
+    "statements are FinRes translations.",
 ]
 EN_DESCRIPTION = [
     "The CSF 2.0 Core: {functions} Functions, {categories} Categories and {subcategories} "
@@ -88,9 +92,10 @@ EN_NOTES = [
     "The catalogue's title of a Subcategory is only its identifier, so a Subcategory's title and "
     "text are both its full statement; a Function's text is its overview and a Category's text "
     "its statement.",
-    "The zh-TW titles of Functions and Categories are FinRes translations; Subcategory statements "
-    "and Implementation Examples are in the English original only (the format allows a missing "
-    "zh-TW rendering for an English source).",
+    "The zh-TW titles of Functions and Categories and the zh-TW renderings of the Subcategory "
+    "statements are FinRes translations, not official NIST translations, and the English original "
+    "prevails; Implementation Examples are in the English original only (the format allows a "
+    "missing zh-TW rendering for an English source).",
     "The publication date 2024-02-26 is that of CSF 2.0 (NIST CSWP 29); the catalogue does not "
     "state it.",
     "The catalogue's DOI link points to the initial public draft (NIST.CSWP.29.ipd); the DOI of "
@@ -193,10 +198,12 @@ def convert(catalog: dict[str, Any], translations: dict[str, Any]) -> dict[str, 
     body = catalog["catalog"]
     metadata = body["metadata"]
     zh_titles: dict[str, str] = dict(translations.get("titles") or {})
+    zh_statements: dict[str, str] = dict(translations.get("subcategories") or {})
     zh_framework: dict[str, Any] = dict(translations.get("framework") or {})
 
     nodes: list[dict[str, Any]] = []
     titled: set[str] = set()
+    stated: set[str] = set()
     counts = {
         "functions": 0,
         "categories": 0,
@@ -211,6 +218,15 @@ def convert(catalog: dict[str, Any], translations: dict[str, Any]) -> dict[str, 
             raise ConversionError(f"the translations have no zh-TW title for {identifier}")
         titled.add(identifier)
         return zh_titles[identifier]
+
+    def zh_statement(identifier: str) -> str:
+        rendering = zh_statements.get(identifier)
+        if not isinstance(rendering, str) or not rendering.strip():
+            raise ConversionError(
+                f"the translations have no zh-TW rendering of the statement of {identifier}"
+            )
+        stated.add(identifier)
+        return rendering.strip()
 
     for function in _sorted(body["groups"]):
         if _withdrawn(function):
@@ -251,6 +267,7 @@ def convert(catalog: dict[str, Any], translations: dict[str, Any]) -> dict[str, 
                     continue
                 subcategory_id = _label_id(subcategory, SUBCATEGORY_LABEL)
                 statement = _one_prose(subcategory, "statement")
+                zh_statement_text = zh_statement(subcategory_id)
                 examples = [_text(example) for example in _prose(subcategory, "example")]
                 counts["subcategories"] += 1
                 counts["examples"] += len(examples)
@@ -259,8 +276,8 @@ def convert(catalog: dict[str, Any], translations: dict[str, Any]) -> dict[str, 
                     "parent": category_id,
                     "kind": "subcategory",
                     "ref": subcategory_id,
-                    "title": _text(statement),
-                    "text": _text(statement),
+                    "title": _text(statement, zh_statement_text),
+                    "text": _text(statement, zh_statement_text),
                     "assessable": True,
                 }
                 if examples:
@@ -270,6 +287,11 @@ def convert(catalog: dict[str, Any], translations: dict[str, Any]) -> dict[str, 
     unknown = sorted(set(zh_titles) - titled)
     if unknown:
         raise ConversionError(f"the translations name unknown or withdrawn ids: {unknown}")
+    unknown = sorted(set(zh_statements) - stated)
+    if unknown:
+        raise ConversionError(
+            f"the translations' subcategories name unknown or withdrawn ids: {unknown}"
+        )
 
     def zh(key: str) -> Any:
         if key not in zh_framework:
@@ -325,7 +347,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="OSCAL catalogue")
     parser.add_argument(
-        "--translations", type=Path, default=DEFAULT_TRANSLATIONS, help="zh-TW titles (YAML)"
+        "--translations",
+        type=Path,
+        default=DEFAULT_TRANSLATIONS,
+        help="zh-TW titles and statements (YAML)",
     )
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="YAML to write")
     args = parser.parse_args(argv)

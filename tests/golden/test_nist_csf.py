@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -165,10 +166,24 @@ def test_subcategories(fw: Framework) -> None:
         assert node.ref == node.id
         assert node.assessable is True
         assert node.obligation is None
-        assert node.text is not None and node.text.en and node.text.zh_tw is None
+        assert node.text is not None and node.text.en and node.text.zh_tw
         assert node.title.en == node.text.en
+        assert node.title.zh_tw == node.text.zh_tw
         assert node.examples, f"{node.id} has no implementation example"
         assert all(example.en and example.zh_tw is None for example in node.examples)
+
+
+def test_every_subcategory_has_a_zh_tw_title(fw: Framework) -> None:
+    subcategories = [node for node in fw.requirements if node.kind == "subcategory"]
+    assert len(subcategories) == 106
+    for node in subcategories:
+        zh_tw, en = node.title.zh_tw, node.title.en
+        assert zh_tw and zh_tw.strip(), f"{node.id} has no zh-TW title"
+        assert en and zh_tw != en, f"{node.id}: the zh-TW title is the English text"
+        assert re.search(r"[\u4e00-\u9fff]", zh_tw), f"{node.id}: the zh-TW title has no Han"
+    by_id = {node.id: node for node in subcategories}
+    assert by_id["RS.MI-01"].title.zh_tw == "圍堵事件"
+    assert by_id["PR.DS-11"].title.zh_tw == "建立、保護、維護及測試資料備份"
 
 
 def test_known_statements(fw: Framework) -> None:
@@ -248,10 +263,15 @@ def test_script_output_is_byte_identical(tmp_path: Path) -> None:
     assert output.read_bytes() == FRAMEWORK_FILE.read_bytes()
 
 
-def test_translations_cover_functions_and_categories_only() -> None:
+def test_translations_cover_functions_categories_and_subcategories() -> None:
     translations = yaml.safe_load(TRANSLATIONS.read_text(encoding="utf-8"))
     expected = set(FUNCTIONS) | set(SUBCATEGORIES_PER_CATEGORY)
     assert set(translations["titles"]) == expected
+    statements = translations["subcategories"]
+    assert len(statements) == 106
+    assert Counter(identifier.split("-")[0] for identifier in statements) == Counter(
+        SUBCATEGORIES_PER_CATEGORY
+    )
 
 
 @needs_catalogue
@@ -260,4 +280,22 @@ def test_conversion_rejects_incomplete_translations(catalogue: dict[str, Any]) -
     translations = yaml.safe_load(TRANSLATIONS.read_text(encoding="utf-8"))
     del translations["titles"]["PR.AA"]
     with pytest.raises(script.ConversionError, match=r"PR\.AA"):
+        script.convert(catalogue, translations)
+
+
+@needs_catalogue
+def test_conversion_rejects_missing_subcategory_statement(catalogue: dict[str, Any]) -> None:
+    script = _load_script()
+    translations = yaml.safe_load(TRANSLATIONS.read_text(encoding="utf-8"))
+    del translations["subcategories"]["RS.MI-02"]
+    with pytest.raises(script.ConversionError, match=r"RS\.MI-02"):
+        script.convert(catalogue, translations)
+
+
+@needs_catalogue
+def test_conversion_rejects_unknown_subcategory_statement(catalogue: dict[str, Any]) -> None:
+    script = _load_script()
+    translations = yaml.safe_load(TRANSLATIONS.read_text(encoding="utf-8"))
+    translations["subcategories"]["PR.DS-03"] = "已撤銷之子類別"  # withdrawn in CSF 2.0
+    with pytest.raises(script.ConversionError, match=r"PR\.DS-03"):
         script.convert(catalogue, translations)
