@@ -77,9 +77,9 @@ def analyse_command(
         else _("Worst single failure of any node")
     )
     table = Table(title=title, title_justify="left")
-    for heading in (_("Service"), _("RTO"), _("Recovery"), "", _("RPO"), _("Data loss"), ""):
+    table.add_column(_("Service"), overflow="fold")
+    for heading in (_("RTO"), _("Recovery"), "", _("RPO"), _("Data loss"), ""):
         table.add_column(heading, no_wrap=True)
-    table.add_column(_("Critical path"), overflow="fold")
     for s in data["services"]:
         table.add_row(
             s["id"],
@@ -89,10 +89,14 @@ def analyse_command(
             _duration(s["rpo"]),
             _duration(s["data_loss"]),
             _verdict(s["meets_rpo"]),
-            " → ".join(s["critical_path"]),
         )
     out = base._out()
     out.print(table)
+    # Paths are long: one line each below the table reads better than a squeezed column.
+    out.print(_("Critical path"))
+    for s in data["services"]:
+        if s["critical_path"]:
+            out.print(f"  {s['id']}: " + " → ".join(s["critical_path"]), soft_wrap=True)
     spof = data["single_points_of_failure"]
     if spof:
         points = Table(title=_("Single points of failure"), title_justify="left")
