@@ -9,9 +9,7 @@ once, one per host) and prints the wall time. Everything stays on this machine.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,21 +19,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.checks.tls_servers import certificate  # noqa: E402
+from tests.checks.tls_servers import certificate, wait_for  # noqa: E402
 
 from finres.core.checks.batch import scan_many  # noqa: E402
 
 STRICT = ["-cipher", "ECDHE+AESGCM", "-groups", "X25519:P-256"]
 LEGACY = ["-cipher", "ALL:@SECLEVEL=0", "-min_protocol", "TLSv1"]
-
-
-def wait_for(host: str, port: int, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection((host, port), 0.5):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"{host}:{port}")
 
 
 def main() -> None:
@@ -76,7 +65,7 @@ def main() -> None:
             )
             targets.append((host, port, "localhost"))
         for host, target_port, _ in targets:
-            wait_for(host, target_port)
+            wait_for(target_port, 20, host)
         started = time.perf_counter()
         cpu = time.process_time()
         results = scan_many(targets, args.concurrency, 1)

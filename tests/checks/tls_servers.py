@@ -25,13 +25,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(port: int, seconds: float = 10) -> None:
+def wait_for(port: int, seconds: float = 10, host: str = "127.0.0.1") -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+        with contextlib.suppress(OSError), socket.create_connection((host, port), 0.5):
             return
         time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {port}")
+    raise TimeoutError(f"nothing listens on {host}:{port}")
 
 
 def certificate(
