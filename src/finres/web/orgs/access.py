@@ -93,6 +93,16 @@ def second_factor_expected(user: Any, roles: dict[int, str] | None = None) -> bo
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def _expected(request: HttpRequest) -> bool:
+    """``second_factor_expected`` for the request's user, computed once per request (the
+    middleware and the view mixin both ask)."""
+    cached: bool | None = getattr(request, "_finres_second_factor_expected", None)
+    if cached is None:
+        cached = second_factor_expected(request.user, request_roles(request))
+        request._finres_second_factor_expected = cached
+    return cached
+
+
 def authentication_complete(request: HttpRequest) -> bool:
     """Password and, where expected, a verified second factor in this session."""
     user = request.user
@@ -102,14 +112,14 @@ def authentication_complete(request: HttpRequest) -> bool:
         return True
     if completed_by_provider(request):
         return True
-    return not second_factor_expected(user, request_roles(request))
+    return not _expected(request)
 
 
 def needs_second_factor(request: HttpRequest, role: str | None) -> bool:
     user = request.user
     if (hasattr(user, "is_verified") and user.is_verified()) or completed_by_provider(request):
         return False
-    return role in SECOND_FACTOR_REQUIRED or second_factor_expected(user, request_roles(request))
+    return role in SECOND_FACTOR_REQUIRED or _expected(request)
 
 
 class OrganisationMixin(AccessMixin):
