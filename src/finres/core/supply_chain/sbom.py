@@ -89,6 +89,16 @@ def _json_sbom(raw: bytes, source: str, path: Path) -> Sbom:
         raise InputError(
             source, "not an SBOM: neither bomFormat CycloneDX nor spdxVersion", "bomFormat"
         )
+    version = validate_cyclonedx_json(data, source)
+    components = tuple(_json_components(data.get("components") or []))
+    serial = data.get("serialNumber")
+    return Sbom("CycloneDX", str(version), components, serial, data)
+
+
+def validate_cyclonedx_json(data: dict[str, Any], source: str) -> str:
+    """Check a parsed CycloneDX JSON document against the official JSON schema of its
+    ``specVersion`` (1.2 to 1.7); return that version, or raise :class:`InputError` naming the
+    first problem and its place. Shared with the crypto inventory's CBOM import."""
     version = data.get("specVersion")
     validator = _json_validator(str(version))
     if validator is None:
@@ -103,9 +113,7 @@ def _json_sbom(raw: bytes, source: str, path: Path) -> Sbom:
             f"does not follow the CycloneDX {version} schema: {problem.message}",
             json_place(list(problem.instance_path)),
         )
-    components = tuple(_json_components(data.get("components") or []))
-    serial = data.get("serialNumber")
-    return Sbom("CycloneDX", str(version), components, serial, data)
+    return str(version)
 
 
 def _json_components(items: list[dict[str, Any]]) -> list[Component]:
