@@ -735,6 +735,9 @@ app.add_typer(sbom_app, name="sbom")
 from finres.cli_checks import check_app  # noqa: E402
 
 app.add_typer(check_app, name="check")
+from finres.cli_crypto import crypto_app  # noqa: E402
+
+app.add_typer(crypto_app, name="crypto")
 
 
 if __name__ == "__main__":  # pragma: no cover
