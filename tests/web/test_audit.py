@@ -20,7 +20,7 @@ from django.db import DatabaseError, connection, transaction
 from finres.web.audit.chain import GENESIS, SCHEME_HMAC, SCHEME_SHA256, Head, event_hash, verify
 from finres.web.audit.keys import audit_key, load_key
 from finres.web.audit.log import stored_head
-from finres.web.audit.models import AuditEvent, AuditHead
+from finres.web.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 
 pytestmark = pytest.mark.django_db
 
@@ -205,8 +205,11 @@ def test_cli_verify_reports_tampering(make_org, capsys) -> None:
     assert "intact" in capsys.readouterr().out
     first = AuditEvent.objects.order_by("sequence").first()
     _tamper("UPDATE audit_auditevent SET changes = %s WHERE id = %s", ['{"x": 1}', first.pk])
+    # Incremental by default: the first event was verified before; --full checks it again.
+    main(["audit", "verify", "--lang", "en"])
+    assert "intact" in capsys.readouterr().out
     with pytest.raises(SystemExit) as failed:
-        main(["audit", "verify", "--lang", "en"])
+        main(["audit", "verify", "--full", "--lang", "en"])
     assert failed.value.code == 1
     assert "tampered" in capsys.readouterr().err
 
@@ -247,6 +250,10 @@ def test_cli_anchor_catches_a_truncation_the_database_alone_cannot(
     assert "intact" in capsys.readouterr().out
 
     _remove_newest(2, move_head=True)  # the anchored event goes, the head is set back
+    with pytest.raises(SystemExit):  # the event verified last went too
+        main(["audit", "verify", "--lang", "en"])
+    assert "rewritten or removed" in capsys.readouterr().err
+    AuditCheckpoint.objects.all().delete()  # a careful attacker removes the checkpoint too
     main(["audit", "verify", "--lang", "en"])  # consistent in itself
     capsys.readouterr()
     with pytest.raises(SystemExit) as failed:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,17 +88,26 @@ class Head:
 
 
 def verify(
-    events: Iterable[Mapping[str, Any]], key: bytes | None = None, head: Head | None = None
+    events: Iterable[Mapping[str, Any]],
+    key: bytes | None = None,
+    head: Head | None = None,
+    *,
+    start: Head | None = None,
+    content: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> list[Break]:
     """Every place where the chain is broken: altered, removed, inserted or reordered events.
 
     With ``head``, the last event must be the stored head, so that removing the newest events
     is found too. Keyed events need ``key``; without it each one is reported as unverifiable.
+
+    ``start`` continues a verification that ended at that (keyed) event: ``events`` are those
+    after it. ``content`` limits the hash recomputation to the events it accepts; the others
+    are checked as links only (sequence, previous hash, scheme), as a scoped verification does.
     """
     breaks: list[Break] = []
-    expected_previous = GENESIS
-    expected_sequence = 1
-    keyed_seen = False
+    expected_previous = start.hash if start else GENESIS
+    expected_sequence = start.sequence + 1 if start else 1
+    keyed_seen = bool(start and start.sequence)  # a checkpoint is always a keyed event
     last_scheme: str | None = None
     last: Mapping[str, Any] | None = None
     for event in events:
@@ -113,7 +122,9 @@ def verify(
         if scheme == SCHEME_SHA256 and keyed_seen:
             breaks.append(Break(sequence, "unkeyed event after keyed events", "downgrade"))
         try:
-            if not hmac.compare_digest(event_hash(event, key), str(event["hash"])):
+            if content is not None and not content(event):
+                pass  # outside the scope: a link only
+            elif not hmac.compare_digest(event_hash(event, key), str(event["hash"])):
                 breaks.append(Break(sequence, "content does not match its hash", "content"))
         except KeyMissingError:
             if not any(b.code == "no_key" for b in breaks):  # once, not for every event
@@ -136,8 +147,8 @@ def verify(
             )
         )
     if head is not None:
-        last_sequence = int(last["sequence"]) if last else 0
-        last_hash = str(last["hash"]) if last else GENESIS
+        last_sequence = int(last["sequence"]) if last else (start.sequence if start else 0)
+        last_hash = str(last["hash"]) if last else (start.hash if start else GENESIS)
         if head.sequence != last_sequence or head.hash != last_hash:
             removed = ": newest events removed" if head.sequence > last_sequence else ""
             breaks.append(
@@ -210,3 +221,16 @@ def anchor_breaks(
     if anchored_sequence and found_hash != anchored_hash:
         return [Break(anchored_sequence, "the anchored event was rewritten", "rewritten")]
     return []
+
+
+# --- verification checkpoints: how far the chain was verified, signed with the key ------------
+
+CHECKPOINT_FIELDS = ("scope", "sequence", "hash", "verified_at", "verified_by_name", "full")
+
+
+def sign_checkpoint(checkpoint: Mapping[str, Any], key: bytes) -> str:
+    """The HMAC of a checkpoint: whoever cannot sign cannot move it forward to skip events."""
+    if not key:
+        raise KeyMissingError("the audit key is needed to sign a checkpoint")
+    payload = {"kind": "checkpoint", **{name: checkpoint[name] for name in CHECKPOINT_FIELDS}}
+    return hmac.new(key, _canonical(payload), hashlib.sha256).hexdigest()

@@ -1,9 +1,18 @@
-"""Appending to the chain: changes to business data and security events."""
+"""Appending to the chain: changes to business data, bulk operations and security events.
+
+Every append locks the chain's head (``AuditHead``) until the surrounding transaction ends, so
+every writer waits for it in turn. A bulk operation therefore records one event carrying every
+row's change (``bulk`` / ``append_bulk``), written last, just before its transaction commits:
+the head is held for one insert instead of once per row for the whole operation.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
@@ -33,29 +42,192 @@ def append(
     """Write one event at the end of the chain (keyed with the audit key)."""
     actor = actor or current_actor()
     key = audit_key()
+    entry: dict[str, Any] = {
+        "actor_id": actor.user_id,
+        "actor_name": actor.name[:150],
+        "organisation_id": organisation_id,
+        "action": action,
+        "model": model,
+        "object_id": str(object_id),
+        "object_repr": object_repr[:300],
+        "changes": changes,
+        "scheme": SCHEME_HMAC,
+    }
     with transaction.atomic():
+        # The head's lock is taken as late as possible: it is held until the outer commit.
         head, _ = AuditHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"sequence": 0, "hash": GENESIS}
         )
-        entry: dict[str, Any] = {
-            "sequence": head.sequence + 1,
-            "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-            "actor_id": actor.user_id,
-            "actor_name": actor.name[:150],
-            "organisation_id": organisation_id,
-            "action": action,
-            "model": model,
-            "object_id": str(object_id),
-            "object_repr": object_repr[:300],
-            "changes": changes,
-            "previous_hash": head.hash,
-            "scheme": SCHEME_HMAC,
-        }
+        entry["sequence"] = head.sequence + 1
+        entry["timestamp"] = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        entry["previous_hash"] = head.hash
         entry["hash"] = event_hash(entry, key)
         event = AuditEvent.objects.create(**entry)
         head.sequence, head.hash = entry["sequence"], entry["hash"]
         head.save(update_fields=["sequence", "hash"])
         return event
+
+
+# --- bulk operations ------------------------------------------------------------------------
+
+BULK = "bulk"  # the key of ``changes`` that holds a bulk event's rows
+
+
+def bulk_rows(changes: Any) -> dict[str, Any] | None:
+    """The ``{"model", "count", "rows"}`` part of a bulk event's changes, if it is one."""
+    if isinstance(changes, dict):
+        found = changes.get(BULK)
+        if isinstance(found, dict) and isinstance(found.get("rows"), list):
+            return found
+    return None
+
+
+def append_bulk(
+    action: str,
+    model: str,
+    organisation_id: int | None,
+    description: str,
+    rows: list[dict[str, Any]],
+    *,
+    object_id: Any = BULK,
+    rows_model: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> AuditEvent:
+    """One chained, keyed event for a bulk operation carrying every row's change.
+
+    ``rows`` are ``{"id", "repr", "changes": {field: [before, after]}}`` (optionally
+    ``"action"`` and ``"model"`` where a row differs from the event's); ``rows_model`` names
+    the rows' model when the event is about another object (an import is an event of the
+    assessment whose rows are results). ``details`` are the operation's own facts (file,
+    counts). The HMAC covers every row, so altering one breaks the chain like any event.
+    """
+    changes: dict[str, Any] = dict(details or {})
+    changes[BULK] = {"model": rows_model or model, "count": len(rows), "rows": rows}
+    return append(action, model, object_id, description, changes, organisation_id, actor)
+
+
+def bulk_row(object_id: Any, object_repr: str, changes: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(object_id), "repr": object_repr[:300], "changes": changes}
+
+
+@dataclass
+class Bulk:
+    """The rows collected by ``bulk``: those added by the caller, and those the per-row signal
+    handlers would have appended one by one (grouped by organisation: every organisation's
+    rows go to an event of its own, so that nobody sees another's rows)."""
+
+    action: str
+    model: str
+    organisation_id: int | None
+    description: str
+    object_id: Any = BULK
+    rows_model: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    actor: Actor | None = None
+    rows: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+    def add(
+        self,
+        object_id: Any,
+        object_repr: str,
+        changes: dict[str, Any],
+        *,
+        action: str | None = None,
+        model: str | None = None,
+        organisation_id: Any = ...,
+    ) -> None:
+        row = bulk_row(object_id, object_repr, changes)
+        if action and action != self.action:
+            row["action"] = action
+        if model and model != (self.rows_model or self.model):
+            row["model"] = model
+        owner = self.organisation_id if organisation_id is ... else organisation_id
+        self.rows.setdefault(owner, []).append(row)
+
+    def write(self) -> list[AuditEvent]:
+        """Append the events (nothing at all when there is neither a row nor a detail)."""
+        written: list[AuditEvent] = []
+        main = self.rows.get(self.organisation_id, [])
+        if main or self.details:
+            written.append(
+                append_bulk(
+                    self.action,
+                    self.model,
+                    self.organisation_id,
+                    self.description,
+                    main,
+                    object_id=self.object_id,
+                    rows_model=self.rows_model,
+                    details=self.details,
+                    actor=self.actor,
+                )
+            )
+        for organisation_id, rows in self.rows.items():
+            if organisation_id != self.organisation_id and rows:
+                written.append(
+                    append_bulk(
+                        self.action,
+                        self.rows_model or self.model,
+                        organisation_id,
+                        self.description,
+                        rows,
+                        actor=self.actor,
+                    )
+                )
+        return written
+
+
+_collector: ContextVar[Bulk | None] = ContextVar("finres_audit_bulk", default=None)
+
+
+def collecting() -> Bulk | None:
+    """The bulk operation under way in this context, if any (the signal handlers add to it)."""
+    return _collector.get()
+
+
+@contextlib.contextmanager
+def bulk(
+    action: str,
+    model: str,
+    organisation_id: int | None,
+    description: str,
+    *,
+    object_id: Any = BULK,
+    rows_model: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> Iterator[Bulk]:
+    """Record a bulk operation as one chained event (per organisation) instead of one per row.
+
+    Inside, rows saved or deleted one by one are collected instead of appended; rows written
+    with ``bulk_update``/``bulk_create`` are added by the caller with ``Bulk.add``. On a clean
+    exit the event is appended, in the same transaction (one is opened if none is): keep the
+    block the last thing before the commit, so that the head's lock is held briefly. On an
+    exception nothing is appended (and the transaction rolls back). ``details`` may be
+    changed on the yielded object until the block ends.
+    """
+    collector = Bulk(
+        action,
+        model,
+        organisation_id,
+        description,
+        object_id=object_id,
+        rows_model=rows_model,
+        details=dict(details or {}),
+        actor=actor,
+    )
+    with transaction.atomic():
+        token = _collector.set(collector)
+        try:
+            yield collector
+        finally:
+            _collector.reset(token)
+        collector.write()
 
 
 def stored_head() -> Head:

@@ -59,11 +59,46 @@ class AuditHead(models.Model):
     hash = models.CharField(max_length=64)
 
 
+class AuditCheckpoint(models.Model):
+    """How far the chain was verified with the key (per scope: the whole chain, or one
+    organisation's events), when and by whom, so that the next verification starts there.
+
+    Signed with the audit key (``signature``): moving it forward to skip events needs the key.
+    """
+
+    scope = models.CharField(max_length=40, unique=True)  # "all" or "organisation:<id>"
+    sequence = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    verified_at = models.CharField(max_length=40)  # ISO 8601 UTC, signed as stored
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
+    verified_by_name = models.CharField(max_length=150)
+    full = models.BooleanField(default=False)  # the last run checked from the first event
+    signature = models.CharField(max_length=64)
+
+    def as_signed(self) -> dict[str, object]:
+        return {
+            "scope": self.scope,
+            "sequence": self.sequence,
+            "hash": self.hash,
+            "verified_at": self.verified_at,
+            "verified_by_name": self.verified_by_name,
+            "full": self.full,
+        }
+
+
 class Audited(models.Model):
     """Mixin for business models: every change to a row is written to the audit trail.
 
     ``audit_exclude`` names fields left out of the recorded changes (e.g. large blobs).
-    Bulk operations bypass model signals; code that uses them must call ``audit.log.append``.
+    Bulk operations bypass model signals; code that uses them records the rows' changes in one
+    event with ``audit.log.bulk`` (or ``audit.log.append_bulk``).
     """
 
     audit_exclude: tuple[str, ...] = ()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finres.web.audit import actions
+from finres.web.audit.log import bulk_rows
 from finres.web.audit.models import AuditEvent
 
 EMPTY = "—"
@@ -26,6 +27,10 @@ DETAIL_LABELS = {
     "format": gettext_lazy("format"),
     "kind": gettext_lazy("kind"),
     "rows": gettext_lazy("rows"),
+    "changed": gettext_lazy("changed"),
+    "sha256": gettext_lazy("SHA-256"),
+    "assessment": gettext_lazy("assessment"),
+    "source_assessment": gettext_lazy("source assessment"),
     "filters": gettext_lazy("filters"),
     "reason": gettext_lazy("reason"),
     "token": gettext_lazy("token"),
@@ -46,7 +51,10 @@ BREAKS = {
     "downgrade": gettext_lazy("unkeyed event after keyed events"),
     "unsealed": gettext_lazy("unkeyed events not sealed by a keyed one"),
     "head": gettext_lazy("the chain does not end at the stored head: newest events removed"),
+    "checkpoint": gettext_lazy("the verification checkpoint was altered"),
+    "checkpointed": gettext_lazy("the event verified last was rewritten or removed"),
 }
+BULK_SHOWN = 200  # rows of a bulk event shown on the page; the CSV export has them all
 
 
 def break_text(item: Any) -> str:
@@ -105,12 +113,38 @@ class Change:
 
 
 @dataclass
+class BulkItem:
+    """One row of a bulk event: its object, the action if it differs, its changes."""
+
+    object_id: str
+    object_repr: str
+    what: str
+    action: str
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
 class Row:
+    """An event in words. ``changes`` lists every change (for a bulk event: its details, then
+    every row's changes labelled with the row); ``details`` and ``items`` split a bulk event
+    into its own facts and its rows (``items`` at most ``BULK_SHOWN``, of ``count``)."""
+
     event: AuditEvent
     when: str
     action: str
     what: str
     changes: list[Change] = field(default_factory=list)
+    details: list[Change] = field(default_factory=list)
+    items: list[BulkItem] = field(default_factory=list)
+    count: int = 0
+
+    @property
+    def is_bulk(self) -> bool:
+        return self.count > 0 or bool(self.items)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
 
 
 class Presenter:
@@ -120,12 +154,47 @@ class Presenter:
         self._related: dict[tuple[str, str], str] = {}
 
     def row(self, event: AuditEvent) -> Row:
-        return Row(
+        row = Row(
             event=event,
             when=local_time(event.timestamp),
             action=actions.action_label(event.action),
             what=model_label(event.model),
-            changes=self.changes(event),
+        )
+        found = bulk_rows(event.changes)
+        if found is None:
+            row.changes = self.changes(event)
+            return row
+        details = {k: v for k, v in event.changes.items() if k != "bulk"}
+        row.details = [
+            Change(str(DETAIL_LABELS.get(name, name)), "", self.plain(value))
+            for name, value in details.items()
+        ]
+        rows_model = str(found.get("model") or event.model)
+        row.count = len(found["rows"])
+        row.changes = list(row.details)
+        for index, item in enumerate(found["rows"]):
+            if not isinstance(item, dict):
+                continue
+            shown = self.bulk_item(item, rows_model, event.action)
+            prefix = f"#{shown.object_id} {shown.object_repr}"
+            row.changes.extend(
+                Change(f"{prefix} · {c.label}", c.before, c.after) for c in shown.changes
+            )
+            if index < BULK_SHOWN:
+                row.items.append(shown)
+        return row
+
+    def bulk_item(self, item: dict[str, Any], rows_model: str, action: str) -> BulkItem:
+        model = str(item.get("model") or rows_model)
+        changes = item.get("changes")
+        fake = AuditEvent(model=model, action=str(item.get("action") or action))
+        fake.changes = changes if isinstance(changes, dict) else {"": changes}
+        return BulkItem(
+            object_id=str(item.get("id", "")),
+            object_repr=str(item.get("repr", "")),
+            what=model_label(model),
+            action=actions.action_label(str(item.get("action") or action)),
+            changes=self.changes(fake),
         )
 
     def changes(self, event: AuditEvent) -> list[Change]:

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from finres.web.audit.log import append
+from finres.web.audit.log import append, collecting
 from finres.web.audit.models import Audited
 
 
@@ -58,6 +58,17 @@ def _after_save(sender: type[models.Model], instance: Any, created: bool, **kwar
         if not changes:
             return
         action = "update"
+    collector = collecting()
+    if collector is not None:  # inside a bulk operation: one event for all its rows
+        collector.add(
+            instance.pk,
+            str(instance),
+            changes,
+            action=action,
+            model=_label(instance),
+            organisation_id=instance.audit_organisation_id(),
+        )
+        return
     append(
         action,
         _label(instance),
@@ -72,6 +83,17 @@ def _after_delete(sender: type[models.Model], instance: Any, **kwargs: Any) -> N
     if not isinstance(instance, Audited):
         return
     changes = {name: [value, None] for name, value in _values(instance).items()}
+    collector = collecting()
+    if collector is not None:
+        collector.add(
+            instance.pk,
+            str(instance),
+            changes,
+            action="delete",
+            model=_label(instance),
+            organisation_id=instance.audit_organisation_id(),
+        )
+        return
     append(
         "delete",
         _label(instance),
