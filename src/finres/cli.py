@@ -570,6 +570,8 @@ def _break_text(item: Any) -> str:
         "head": _("the chain does not end at the stored head: newest events removed"),
         "shorter": _("the chain is shorter than the anchored head: newest events removed"),
         "rewritten": _("the anchored event was rewritten"),
+        "checkpoint": _("the verification checkpoint was altered"),
+        "checkpointed": _("the event verified last was rewritten or removed"),
     }
     return f"#{item.sequence}: {messages.get(item.code, item.reason)}"
 
@@ -586,9 +588,16 @@ def audit_verify(
         Path | None,
         typer.Option("--anchor", help="Also check a head kept aside with `finres audit anchor`."),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Check every event again, not only those after the last verification."
+        ),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
-    """Check that no audit event was altered, removed, inserted or reordered."""
+    """Check that no audit event was altered, removed, inserted or reordered (by default from
+    where the last verification ended; --full from the first event)."""
     _start(lang)
     anchored = _read_anchor(anchor) if anchor is not None else None
     _web()
@@ -596,7 +605,7 @@ def audit_verify(
     from finres.web.audit.keys import AuditKeyError
     from finres.web.audit.verification import anchor_check, verify_trail
 
-    report = verify_trail()
+    report = verify_trail(full=full)
     if report.breaks:
         for item in report.breaks:
             sys.stderr.write(_break_text(item) + "\n")
@@ -624,6 +633,20 @@ def audit_verify(
                 )
             )
     _out().print(_("The audit trail is intact ({count} events).").format(count=report.count))
+    if report.previous is not None:
+        _out().print(
+            _(
+                "Verified from event {start} to {end}; the events before were verified on "
+                "{date} by {who} (--full checks them again)."
+            ).format(
+                start=report.start,
+                end=report.end,
+                date=report.previous.verified_at,
+                who=report.previous.verified_by,
+            )
+        )
+    else:
+        _out().print(_("Verified from the first event to event {end}.").format(end=report.end))
 
 
 @audit_app.command("anchor")
