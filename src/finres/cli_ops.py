@@ -67,6 +67,12 @@ def serve(
 
     if host not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS.append(host)
+
+    # Background jobs: without a broker, a worker process beside the server (docs/jobs.md).
+    from finres.cli_jobs import start_embedded_worker
+
+    start_embedded_worker()
+
     _out().print(
         _("FinRes is running at http://{host}:{port}/ (stop with Ctrl+C)").format(
             host=host, port=port

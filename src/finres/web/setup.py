@@ -169,7 +169,16 @@ def demo_loaders() -> list[DemoLoader]:
     from importlib import import_module
 
     loaders = []
-    apps = ("orgs", "assessments", "evidence", "improvements", "registers", "continuity", "reports")
+    apps = (
+        "orgs",
+        "assessments",
+        "evidence",
+        "improvements",
+        "registers",
+        "continuity",
+        "reports",
+        "jobs",
+    )
     for app in apps:
         try:
             module = import_module(f"finres.web.{app}.demo")

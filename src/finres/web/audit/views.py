@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
@@ -16,6 +17,10 @@ from finres.web.audit.chain import Break
 from finres.web.audit.log import record_security_event
 from finres.web.audit.models import AuditEvent
 from finres.web.audit.verification import verify_trail
+from finres.web.jobs import kinds as job_kinds
+from finres.web.jobs import services as job_services
+from finres.web.jobs.models import Job
+from finres.web.jobs.views import visible_jobs
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
 
@@ -108,16 +113,35 @@ class AuditListView(AuditMixin, ListView):
         context["zone"] = present.zone_name()
         query = self.request.GET.copy()
         query.pop("page", None)
-        query.pop("verify", None)
+        query.pop("verification", None)
         context["query"] = query.urlencode()
-        if self.request.GET.get("verify"):
-            context["breaks"] = chain_breaks()
-            context["verified"] = True
+        context["verification"] = self.verification()
         return context
+
+    def verification(self) -> Job | None:
+        """The finished verification named by ``?verification=`` (one this role may see)."""
+        wanted = self.request.GET.get("verification", "")
+        if not wanted.isdigit():
+            return None
+        return (
+            visible_jobs(self.organisation, self.role)
+            .filter(pk=int(wanted), kind=job_kinds.AUDIT_VERIFY, state=Job.State.SUCCEEDED)
+            .first()
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Verify the chain in a background job; a quick one's result is shown here at once,
+        a longer one's page shows its progress."""
+        job = job_services.start_or_join(job_kinds.AUDIT_VERIFY, self.organisation, request.user)
+        job = job_services.wait(job)
+        if job.state == Job.State.SUCCEEDED:
+            return HttpResponseRedirect(f"{reverse('audit:list')}?verification={job.pk}")
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
 
 
 def chain_breaks() -> list[Break]:
-    """The whole chain checked with the audit key and against the stored head, in words."""
+    """The whole chain checked with the audit key and against the stored head, in words
+    (the page verifies in a background job: ``finres.web.jobs.kinds``)."""
     found = verify_trail().breaks
     return [Break(b.sequence, present.break_text(b), b.code) for b in found]
 

@@ -46,6 +46,9 @@ from finres.web.evidence.forms import (
 )
 from finres.web.evidence.models import Evidence, EvidenceLink
 from finres.web.filtering import page_filters
+from finres.web.jobs import kinds as job_kinds
+from finres.web.jobs import services as job_services
+from finres.web.jobs import views as job_views
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
 
@@ -84,6 +87,7 @@ class EvidenceListView(EvidenceMixin, ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        services.attach_link_counts(context["object_list"])  # the page's links only
         context.update(
             today=timezone.localdate(),
             soon=timezone.localdate() + dt.timedelta(days=EXPIRING_DEFAULT_DAYS),
@@ -113,6 +117,7 @@ class ExpiringView(EvidenceMixin, ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        services.attach_link_counts(context["object_list"])  # the page's links only
         today = timezone.localdate()
         counts = (
             Evidence.objects.filter(
@@ -545,11 +550,23 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
 
 
 class AssessmentExportView(AssessmentMixin, View):
+    """The workbook is written by a background job: a quick one is waited for briefly and
+    sent, a large one's page follows (with its progress and, when done, the download)."""
+
     action = Action.VIEW
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         assessment = self.get_assessment(pk)
-        return _xlsx_response(xlsx.export_assessment(assessment), _workbook_name(assessment, ""))
+        job = job_services.start_or_join(
+            job_kinds.ASSESSMENT_EXPORT,
+            self.organisation,
+            request.user,
+            {"assessment": assessment.pk, "file_name": _workbook_name(assessment, "")},
+        )
+        job = job_services.wait(job)
+        if job_services.result_available(job):
+            return job_views.result_response(job)
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
 
 
 class GapReportView(AssessmentMixin, View):
@@ -585,8 +602,25 @@ class AssessmentImportView(AssessmentMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, self.context(assessment, form), status=400)
         upload = form.cleaned_data["file"]
-        report = xlsx.import_results(assessment, upload, size=upload.size, file_name=upload.name)
-        if not report.ok:
+        # Stored first, then imported (all or nothing) by a background job; a quick one is
+        # waited for and its outcome shown here as before, a long one's page follows.
+        stored = job_services.store_upload(self.organisation.pk, upload)
+        job = job_services.enqueue(
+            job_kinds.ASSESSMENT_IMPORT,
+            self.organisation,
+            request.user,
+            {"assessment": assessment.pk, "file": stored, "name": upload.name, "size": upload.size},
+        )
+        job = job_services.wait(job)
+        if not job.is_finished:
+            return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
+        summary = job.summary()
+        if job.state == job.State.FAILED:
+            errors = [
+                xlsx.RowError(e["row"], e["column"], e["message"])
+                for e in summary.get("errors", [])
+            ]
+            report = xlsx.ImportReport(errors=errors or [xlsx.RowError(0, "", job.error)])
             return render(
                 request,
                 self.template_name,
@@ -596,6 +630,6 @@ class AssessmentImportView(AssessmentMixin, View):
         messages.success(
             request,
             _("Import done: %(rows)s rows read, %(changed)s results changed.")
-            % {"rows": report.rows, "changed": report.changed},
+            % {"rows": summary.get("rows", 0), "changed": summary.get("changed", 0)},
         )
         return HttpResponseRedirect(reverse("evidence:assessment_import", args=[assessment.pk]))

@@ -4,7 +4,8 @@
   organisation (the dashboard's), for anyone who may read reports;
 - ``board-reports/`` and ``declarations/``: the documents, readable with the reports permission,
   written by those who manage, made final (``…/finalise/``) by those who approve. A final
-  document cannot be changed or deleted (409).
+  document cannot be changed or deleted (409). ``board-reports/{id}/pdf/`` and ``…/docx/``
+  (POST) start the document as a background job: 202 with the job's URL.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from finres.web.api import OrganisationViewSet, RolePermission, router
+from finres.web.jobs import kinds as job_kinds
+from finres.web.jobs.api import JobSerializer
 from finres.web.orgs.roles import Action, allows
 from finres.web.reports import content, documents, metrics, workflow
 from finres.web.reports.models import BoardReport, Declaration, Signatory
@@ -257,6 +260,15 @@ class DocumentViewSet(OrganisationViewSet):
             raise PermissionDenied("your role may not make documents final")
 
 
+class MayReadReports(permissions.IsAuthenticated):
+    """Asking for a document to be made (a POST) needs no more than reading it."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return super().has_permission(request, view) and allows(
+            getattr(request, "role", None), Action.REPORTS
+        )
+
+
 class BoardReportViewSet(DocumentViewSet):
     """The CISO's annual report to the board (blueprint measure 2)."""
 
@@ -283,6 +295,30 @@ class BoardReportViewSet(DocumentViewSet):
         except workflow.DocumentError as error:
             raise Conflict(str(error)) from None
         return Response(self.get_serializer(report).data)
+
+    def _document_job(self, request: Request, kind: str) -> Response:
+        from finres.web.jobs import services as job_services
+        from finres.web.jobs.api import accepted
+        from finres.web.reports.views import board_document_parameters
+
+        report = self.get_object()
+        job = job_services.start_or_join(
+            kind, request.organisation, request.user, board_document_parameters(report)
+        )
+        return accepted(job)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[MayReadReports])
+    def pdf(self, request: Request, pk: Any = None) -> Response:
+        """Start making the report's PDF in the background: 202 with the job (poll its URL;
+        its ``download`` appears when done)."""
+        return self._document_job(request, job_kinds.BOARD_REPORT_PDF)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[MayReadReports])
+    def docx(self, request: Request, pk: Any = None) -> Response:
+        """Start making the report's Word file in the background (as ``pdf``)."""
+        return self._document_job(request, job_kinds.BOARD_REPORT_DOCX)
 
 
 class SignatorySerializer(StrictFieldsMixin, serializers.ModelSerializer):

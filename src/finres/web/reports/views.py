@@ -20,6 +20,9 @@ from finres.web.audit import actions
 from finres.web.audit.log import record_security_event
 from finres.web.evidence.models import Evidence
 from finres.web.improvements import queries as improvement_queries
+from finres.web.jobs import kinds as job_kinds
+from finres.web.jobs import services as job_services
+from finres.web.jobs import views as job_views
 from finres.web.language import current_language
 from finres.web.orgs import access
 from finres.web.orgs.access import OrganisationMixin
@@ -244,7 +247,23 @@ class BoardReportDetailView(BoardReportMixin, DetailView):
         shown = documents.presentation(documents.report_data(report))
         images = documents.inline(documents.chart_images(shown, "svg"))
         context.update(documents.board_context(report, shown, images))
+        context["recent_documents"] = self.recent_documents(report)
         return context
+
+    def recent_documents(self, report: BoardReport) -> list[Any]:
+        """The PDF and Word files made from the report as it is now, still kept."""
+        return list(
+            job_views.visible_jobs(self.organisation, self.role)
+            .filter(
+                kind__in=[job_kinds.BOARD_REPORT_PDF, job_kinds.BOARD_REPORT_DOCX],
+                state="succeeded",
+                parameters__report=report.pk,
+                parameters__version=report.updated.isoformat(),
+                expires__gt=timezone.now(),
+            )
+            .exclude(result_file="")
+            .order_by("-finished")[:4]
+        )
 
 
 class BoardReportFormMixin(BoardReportMixin):
@@ -353,30 +372,37 @@ def _suffix() -> str:
     return current_language()
 
 
-class BoardReportPdfView(BoardReportMixin, DetailView):
+def board_document_parameters(report: BoardReport) -> dict[str, Any]:
+    """What a board report document job is made from: the report as it is now (a later
+    change makes a new document), and whether it is final (a board member sees only those)."""
+    return {"report": report.pk, "final": report.is_final, "version": report.updated.isoformat()}
+
+
+class BoardReportDocumentView(BoardReportMixin, DetailView):
+    """The report's PDF or Word file, made by a background job, never in this request: the
+    same person's job in progress is joined, or a new one started; a quick one is waited for
+    briefly and its file sent, a slower one's page (with its progress) follows."""
+
     action = Action.REPORTS
+    kind = ""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         report = self.get_object()
-        return _download(
-            documents.board_report_pdf(report),
-            "application/pdf",
-            f"board-report-{report.year}-{_suffix()}.pdf",
-            report,
+        job = job_services.start_or_join(
+            self.kind, self.organisation, request.user, board_document_parameters(report)
         )
+        job = job_services.wait(job)
+        if job_services.result_available(job):
+            return job_views.result_response(job)
+        return redirect("jobs:detail", job.pk)
 
 
-class BoardReportDocxView(BoardReportMixin, DetailView):
-    action = Action.REPORTS
+class BoardReportPdfView(BoardReportDocumentView):
+    kind = job_kinds.BOARD_REPORT_PDF
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        report = self.get_object()
-        return _download(
-            documents.board_report_docx(report),
-            DOCX_TYPE,
-            f"board-report-{report.year}-{_suffix()}.docx",
-            report,
-        )
+
+class BoardReportDocxView(BoardReportDocumentView):
+    kind = job_kinds.BOARD_REPORT_DOCX
 
 
 # --- declaration --------------------------------------------------------------------------------

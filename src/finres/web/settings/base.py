@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "finres.web.reports",
     "finres.web.registers",
     "finres.web.continuity",
+    "finres.web.jobs",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,38 @@ FINRES_XLSX_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 FINRES_XLSX_MAX_ROWS = int(os.environ.get("FINRES_XLSX_MAX_ROWS", 20_000))
 # Longest risk acceptance (exception), in days from the day it is proposed.
 FINRES_EXCEPTION_MAX_DAYS = int(os.environ.get("FINRES_EXCEPTION_MAX_DAYS", 365))
+
+# --- background jobs (Celery; docs/jobs.md) -----------------------------------------------------
+# FINRES_BROKER_URL (amqp://… or redis://…) sends jobs to that broker, for `finres worker`
+# processes on any machine sharing the database, the storage and the keys. Unset, the embedded
+# default: kombu's filesystem transport under the data folder (no extra server) and one worker
+# started beside `finres serve`. The Job row is the truth about a job: Celery keeps no results.
+FINRES_BROKER_URL = os.environ.get("FINRES_BROKER_URL", "")
+FINRES_JOB_TIME_LIMIT = int(os.environ.get("FINRES_JOB_TIME_LIMIT", 30 * 60))  # seconds
+FINRES_JOB_RESULT_DAYS = int(os.environ.get("FINRES_JOB_RESULT_DAYS", 7))
+FINRES_JOB_WAIT_SECONDS = float(os.environ.get("FINRES_JOB_WAIT_SECONDS", 2))  # quick jobs
+FINRES_JOBS_EAGER = False  # run a job at once in the caller (the test settings only)
+CELERY_BROKER_URL = FINRES_BROKER_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if not FINRES_BROKER_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(DATA_DIR / "jobs" / "queue"),
+        "data_folder_out": str(DATA_DIR / "jobs" / "queue"),
+        "control_folder": str(DATA_DIR / "jobs" / "control"),
+        "polling_interval": 0.2,
+    }
+elif FINRES_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A job not acknowledged within this time is delivered again (then found claimed: no-op).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": FINRES_JOB_TIME_LIMIT + 600}
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "finres"
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = FINRES_JOB_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = FINRES_JOB_TIME_LIMIT + 60
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -35,3 +35,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 
 # The fuzzer and the API tests send many requests a minute; throttling has its own tests.
 FINRES_THROTTLE_RATES = {"anonymous": "100000/min", "person": "100000/min", "login": "100000/min"}
+
+# Background jobs run at once in the calling thread; the broker tests send them to real workers.
+FINRES_JOBS_EAGER = True

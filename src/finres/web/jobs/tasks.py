@@ -1,0 +1,37 @@
+"""The one Celery task: run the job whose id it carries (the kind decides what runs).
+
+Late acknowledgement (a job whose worker died is delivered again), a retry only while the job
+could not even be claimed because the database did not answer, and idempotence: a job already
+running or finished is left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery
+from django.db import OperationalError
+
+logger = logging.getLogger(__name__)
+
+
+def run(job_id: int) -> str:
+    from finres.web.jobs import services
+
+    return services.run(job_id)
+
+
+def register(celery_app: Celery) -> Any:
+    from finres.web.jobs.queue import TASK_NAME
+
+    return celery_app.task(
+        name=TASK_NAME,
+        acks_late=True,
+        # Retrying is safe only because claiming a job is atomic: a job claimed by an earlier
+        # delivery is not run twice.
+        autoretry_for=(OperationalError,),
+        max_retries=3,
+        retry_backoff=True,
+        ignore_result=True,
+    )(run)
