@@ -758,6 +758,7 @@ app.add_typer(sbom_app, name="sbom")
 from finres.cli_checks import check_app  # noqa: E402
 
 app.add_typer(check_app, name="check")
+from finres import cli_jobs  # noqa: E402, F401  (`finres worker` joins the app)
 from finres.cli_crypto import crypto_app  # noqa: E402
 
 app.add_typer(crypto_app, name="crypto")
