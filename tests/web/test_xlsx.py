@@ -207,7 +207,7 @@ def test_a_workbook_exported_in_english_imports_for_a_chinese_user(assessment: A
     assert first.result == Result.PARTIAL
 
 
-def test_import_applies_changes_and_audits_each_one(
+def test_import_applies_changes_and_audits_them_in_one_event(
     assessment: Any, make_user: Any, org: Any
 ) -> None:
     bob = make_user(Role.CISO, org, username="bob")
@@ -248,14 +248,20 @@ def test_import_applies_changes_and_audits_each_one(
     )
     assert results[0].owner is None and results[0].due_date == dt.date(2026, 7, 31)
     assert results[0].requirement.title("en") != "titles are not imported"
-    event = AuditEvent.objects.get(
-        model="assessments.requirementresult", object_id=str(results[4].pk), action="update"
-    )
-    assert event.changes["result"] == ["not_assessed", "non_compliant"]
-    assert event.changes["owner_id"] == [None, bob.pk]
-    assert event.changes["due_date"] == [None, "2026-09-30"]
+    # One chained event for the whole import, carrying every changed row (no event per row).
+    assert not AuditEvent.objects.filter(
+        model="assessments.requirementresult", object_id=str(results[4].pk)
+    ).exists()
     summary = AuditEvent.objects.get(model="assessments.assessment", action="import")
     assert summary.changes["changed"] == 3 and summary.changes["rows"] == 8
+    bulk = summary.changes["bulk"]
+    assert bulk["model"] == "assessments.requirementresult" and bulk["count"] == 3
+    changes = {row["id"]: row["changes"] for row in bulk["rows"]}
+    assert set(changes) == {str(results[i].pk) for i in (0, 4, 5)}
+    event = changes[str(results[4].pk)]
+    assert event["result"] == ["not_assessed", "non_compliant"]
+    assert event["owner_id"] == [None, bob.pk]
+    assert event["due_date"] == [None, "2026-09-30"]
     # Importing the same file again changes nothing more.
     assert import_bytes(assessment, edit(data, change)).changed == 0
 

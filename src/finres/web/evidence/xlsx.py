@@ -5,25 +5,21 @@ sheet with one row per requirement result and a hidden, protected metadata sheet
 assessment. Columns are found by their header (in either language, or the column key), so a
 workbook exported in English imports for a user working in Chinese and the other way round.
 
-An import is checked whole before anything is written: every row is validated, every problem
-is reported with its row number, and only a file without any problem is applied, in one
-transaction, with each changed result written to the audit trail.
+The import (``xlsx_import``, re-exported here) checks a file whole before anything is written:
+every row is validated, every problem is reported with its row number, and only a file without
+any problem is applied, in one short transaction, with one audit event for all its rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import IO, Any
+from collections.abc import Sequence
+from typing import Any
 
 import openpyxl
-from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -33,65 +29,36 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from finres.core.i18n import label as vocab_label
 from finres.web.assessments.models import Assessment, RequirementResult, Result, maturity_levels
-from finres.web.assessments.people import eligible_owners
 from finres.web.audit import actions, log
-from finres.web.evidence import files
 from finres.web.evidence.models import EvidenceLink
-from finres.web.evidence.xlsx_open import WorkbookError, open_workbook, sheet_rows
-from finres.web.frameworks.models import Framework, Requirement
+from finres.web.evidence.xlsx_format import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    EDITABLE,
+    FORMAT,
+    FORMAT_VERSION,
+    GAP_RESULTS,
+    MAX_COLUMNS,
+    META_SHEET,
+    NOT_APPLICABLE,
+    NOT_ASSESSED,
+    XLSX_CONTENT_TYPE,
+    Column,
+    max_bytes,
+    max_rows,
+    max_uncompressed_bytes,
+)
+from finres.web.evidence.xlsx_import import (
+    ImportReport,
+    RowError,
+    import_results,
+    read_rows,
+    validate_rows,
+)
+from finres.web.evidence.xlsx_open import WorkbookError
+from finres.web.frameworks.models import Framework
 from finres.web.improvements.models import Finding
 from finres.web.language import current_language
-from finres.web.orgs.models import Organisation
-
-FORMAT = "finres-assessment"
-FORMAT_VERSION = 1
-META_SHEET = "finres"
-MAX_COLUMNS = 40  # the import never looks further right than this
-GAP_RESULTS: tuple[str, ...] = tuple(
-    str(choice) for choice in (Result.NON_COMPLIANT, Result.PARTIAL, Result.NOT_ASSESSED)
-)
-NOT_ASSESSED = str(Result.NOT_ASSESSED)
-NOT_APPLICABLE = str(Result.NOT_APPLICABLE)
-XLSX_CONTENT_TYPE = files.XLSX
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "FINRES_XLSX_MAX_BYTES", 10 * 1024 * 1024))
-
-
-def max_uncompressed_bytes() -> int:
-    return int(getattr(settings, "FINRES_XLSX_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024))
-
-
-def max_rows() -> int:
-    return int(getattr(settings, "FINRES_XLSX_MAX_ROWS", 20_000))
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: Any  # lazy translation
-    width: int
-    editable: bool = False
-    wrap: bool = False
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("framework", _("Framework"), 26),
-    Column("requirement", _("Requirement ID"), 22),
-    Column("ref", _("Reference"), 14),
-    Column("title", _("Title"), 48, wrap=True),
-    Column("obligation", _("Obligation"), 10),
-    Column("result", _("Result"), 18, editable=True),
-    Column("maturity_level", _("Maturity level"), 12, editable=True),
-    Column("owner", _("Owner (user name)"), 18, editable=True),
-    Column("due_date", _("Due date"), 13, editable=True),
-    Column("comments", _("Comments"), 40, editable=True, wrap=True),
-    Column("not_applicable_reason", _("Reason it does not apply"), 32, editable=True, wrap=True),
-    Column("evidence", _("Evidence"), 40, wrap=True),
-)
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-EDITABLE = tuple(c.key for c in COLUMNS if c.editable)
 
 _HEADER_FILL = PatternFill("solid", fgColor="10243E")
 _EDITABLE_FILL = PatternFill("solid", fgColor="FFF8E1")
@@ -372,421 +339,29 @@ def _write_summary(
     sheet.column_dimensions["B"].width = 60
 
 
-# --- import ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    changed: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    applied: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass
-class _Planned:
-    result: RequirementResult
-    values: dict[str, Any]
-
-
-def _labels_in_all_languages(value: Any) -> set[str]:
-    names = set()
-    for language in ("en", "zh-hant"):
-        with translation.override(language):
-            names.add(str(value).strip().casefold())
-    return names
-
-
-def _header_map(header: Sequence[Any]) -> tuple[dict[str, int], list[str]]:
-    """Column key -> index, found by header text; and the headers that are not understood."""
-    known: dict[str, str] = {}
-    for column in COLUMNS:
-        known[column.key.casefold()] = column.key
-        for name in _labels_in_all_languages(column.label):
-            known[name] = column.key
-    positions: dict[str, int] = {}
-    unknown: list[str] = []
-    for index, cell in enumerate(header):
-        text = str(cell).strip() if cell is not None else ""
-        if not text:
-            continue
-        key = known.get(text.casefold())
-        if key is None:
-            unknown.append(text)
-        elif key in positions:
-            unknown.append(text)  # a column given twice cannot be read unambiguously
-        else:
-            positions[key] = index
-    return positions, unknown
-
-
-def _result_values() -> dict[str, str]:
-    values: dict[str, str] = {}
-    for value, label in Result.choices:
-        values[value.casefold()] = value
-        for name in _labels_in_all_languages(label):
-            values[name] = value
-    return values
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _open(upload: IO[bytes], size: int | None) -> Any:
-    return open_workbook(upload, size, max_bytes(), max_uncompressed_bytes())
-
-
-def _metadata(workbook: Any) -> dict[str, Any]:
-    if META_SHEET not in workbook.sheetnames:
-        raise WorkbookError(
-            gettext(
-                "This workbook was not exported by FinRes (its metadata sheet is missing). "
-                "Export the assessment, fill in that file and import it."
-            )
-        )
-    values: dict[str, Any] = {}
-    for number, row in sheet_rows(workbook[META_SHEET], max_col=2):
-        if number > 50:
-            break
-        if row and row[0] is not None:
-            values[str(row[0]).strip()] = row[1] if len(row) > 1 else None
-    return values
-
-
-def _data_sheet(workbook: Any) -> Any:
-    for name in workbook.sheetnames:
-        if name != META_SHEET:
-            return workbook[name]
-    raise WorkbookError(gettext("The workbook has no sheet with results."))
-
-
-def read_rows(upload: IO[bytes], assessment: Assessment, size: int | None = None) -> Iterator[Any]:
-    """Yields the header map first, then (row number, {column key: cell value}) per row."""
-    workbook = _open(upload, size)
-    try:
-        meta = _metadata(workbook)
-        if meta.get("format") != FORMAT:
-            raise WorkbookError(gettext("This workbook is not a FinRes assessment export."))
-        try:
-            version = int(meta.get("format_version") or 0)
-        except (TypeError, ValueError):
-            version = 0
-        if version != FORMAT_VERSION:
-            raise WorkbookError(
-                gettext(
-                    "The workbook's format version %(found)s is not supported "
-                    "(expected %(expected)s)."
-                )
-                % {"found": meta.get("format_version"), "expected": FORMAT_VERSION}
-            )
-        if str(meta.get("assessment_id")) != str(assessment.pk):
-            raise WorkbookError(
-                gettext(
-                    "This workbook was exported from another assessment (number %(found)s), "
-                    "not from this one (number %(expected)s)."
-                )
-                % {"found": meta.get("assessment_id"), "expected": assessment.pk}
-            )
-        sheet = _data_sheet(workbook)
-        rows = sheet_rows(sheet, max_col=MAX_COLUMNS)
-        first = next(rows, None)
-        if first is None:
-            raise WorkbookError(gettext("The results sheet is empty."))
-        positions, unknown = _header_map(first[1])
-        if "requirement" not in positions:
-            raise WorkbookError(
-                gettext("The results sheet has no “%(column)s” column.")
-                % {"column": gettext("Requirement ID")}
-            )
-        if not any(key in positions for key in EDITABLE):
-            raise WorkbookError(gettext("The results sheet has no column that can be imported."))
-        if unknown:
-            raise WorkbookError(
-                gettext("These column headers are not understood: %(headers)s.")
-                % {"headers": ", ".join(f"“{h}”" for h in unknown)}
-            )
-        yield positions
-        limit = max_rows()
-        count = 0
-        for row_number, row in rows:
-            if not row or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                continue
-            count += 1
-            if count > limit:
-                raise WorkbookError(
-                    gettext(
-                        "The workbook has more than %(limit)s rows; split it or raise the limit."
-                    )
-                    % {"limit": limit}
-                )
-            yield (
-                row_number,
-                {key: row[index] if index < len(row) else None for key, index in positions.items()},
-            )
-    finally:
-        workbook.close()
-
-
-def _owners(organisation: Organisation) -> dict[str, Any]:
-    """User name (case-insensitive) -> user, for the people who may own a result (the same
-    rule as the assessment pages)."""
-    return {user.get_username().casefold(): user for user in eligible_owners(organisation)}
-
-
-def _parse_date(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        text = value.strip().replace("/", "-")
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise ValueError(value)
-
-
-def validate_rows(
-    assessment: Assessment, rows: Iterator[Any], report: ImportReport
-) -> list[_Planned]:
-    """Check every row; returns what would change (empty if any row is wrong)."""
-    next(rows)  # the header map: rows already carry column keys
-    framework = assessment.framework
-    results = {
-        r.requirement.code: r
-        for r in RequirementResult.objects.filter(assessment=assessment)
-        .select_related("requirement", "owner")
-        .select_for_update(of=("self",))
-        .order_by("pk")
-    }
-    known_codes = set(
-        Requirement.objects.filter(framework=framework).values_list("code", flat=True)
-    )
-    owners = _owners(assessment.organisation)
-    result_values = _result_values()
-    levels = maturity_levels(framework)
-    seen: dict[str, int] = {}
-    planned: list[_Planned] = []
-
-    def error(row: int, key: str, message: str) -> None:
-        report.errors.append(RowError(row, str(COLUMN_BY_KEY[key].label), message))
-
-    for row_number, cells in rows:
-        report.rows += 1
-        errors_before = len(report.errors)
-        code = _cell_text(cells.get("requirement")).strip()
-        if not code:
-            error(row_number, "requirement", gettext("The requirement ID is missing."))
-            continue
-        if code in seen:
-            error(
-                row_number,
-                "requirement",
-                gettext("Requirement %(code)s appears again (first on row %(row)s).")
-                % {"code": code, "row": seen[code]},
-            )
-            continue
-        seen[code] = row_number
-        framework_code = _cell_text(cells.get("framework")).strip()
-        if framework_code and framework_code != framework.code:
-            error(
-                row_number,
-                "framework",
-                gettext("Framework %(found)s is not this assessment's framework (%(expected)s).")
-                % {"found": framework_code, "expected": framework.code},
-            )
-            continue
-        result = results.get(code)
-        if result is None:
-            if code in known_codes:
-                message = gettext("Requirement %(code)s is not part of this assessment.")
-            else:
-                message = gettext("Unknown requirement ID %(code)s in framework %(framework)s.")
-            error(row_number, "requirement", message % {"code": code, "framework": framework.code})
-            continue
-
-        values: dict[str, Any] = {}
-        if "result" in cells:
-            text = _cell_text(cells["result"]).strip()
-            if not text:
-                values["result"] = NOT_ASSESSED
-            elif text.casefold() in result_values:
-                values["result"] = result_values[text.casefold()]
-            else:
-                error(
-                    row_number,
-                    "result",
-                    gettext("“%(value)s” is not a result; use one of: %(choices)s.")
-                    % {
-                        "value": text,
-                        "choices": ", ".join(str(label) for _value, label in Result.choices),
-                    },
-                )
-        if "maturity_level" in cells:
-            raw = cells["maturity_level"]
-            text = _cell_text(raw).strip()
-            if not text:
-                values["maturity_level"] = None
-            elif text.isdigit() and int(text) in levels:
-                values["maturity_level"] = int(text)
-            else:
-                error(
-                    row_number,
-                    "maturity_level",
-                    gettext(
-                        "“%(value)s” is not a maturity level of this framework (use %(levels)s)."
-                    )
-                    % {"value": text, "levels": ", ".join(str(level) for level in levels)},
-                )
-        if "owner" in cells:
-            username = _cell_text(cells["owner"]).strip()
-            if not username:
-                values["owner"] = None
-            elif username.casefold() in owners:
-                values["owner"] = owners[username.casefold()]
-            else:
-                error(
-                    row_number,
-                    "owner",
-                    gettext(
-                        "“%(value)s” is not a member of this organisation who may own requirements."
-                    )
-                    % {"value": username},
-                )
-        if "due_date" in cells:
-            try:
-                values["due_date"] = _parse_date(cells["due_date"])
-            except ValueError:
-                error(
-                    row_number,
-                    "due_date",
-                    gettext("“%(value)s” is not a date; write it as YYYY-MM-DD.")
-                    % {"value": _cell_text(cells["due_date"])},
-                )
-        for key in ("comments", "not_applicable_reason"):
-            if key in cells:
-                values[key] = _cell_text(cells[key])
-        # The same rule as the result form: a reason belongs to a not-applicable result only.
-        final_result = values.get("result", result.result)
-        final_reason = values.get("not_applicable_reason", result.not_applicable_reason).strip()
-        if final_result == NOT_APPLICABLE and not final_reason:
-            error(
-                row_number,
-                "not_applicable_reason",
-                gettext("“Not applicable” needs a reason it does not apply."),
-            )
-        values["not_applicable_reason"] = final_reason if final_result == NOT_APPLICABLE else ""
-        if len(report.errors) == errors_before:
-            planned.append(_Planned(result, values))
-    return planned if report.ok else []
-
-
-def _audit_value(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def apply(assessment: Assessment, planned: list[_Planned], report: ImportReport) -> None:
-    """Write the changes (inside the caller's transaction), each changed result audited."""
-    changed: list[RequirementResult] = []
-    fields: set[str] = set()
-    now = timezone.now()
-    for item in planned:
-        result = item.result
-        changes: dict[str, list[Any]] = {}
-        for key, new in item.values.items():
-            if key == "owner":
-                old_id, new_id = result.owner_id, new.pk if new is not None else None
-                if old_id != new_id:
-                    changes["owner_id"] = [old_id, new_id]
-                    result.owner = new
-                    fields.add("owner")
-                continue
-            old = getattr(result, key)
-            if old != new:
-                changes[key] = [_audit_value(old), _audit_value(new)]
-                setattr(result, key, new)
-                fields.add(key)
-        if changes:
-            result.updated = now
-            changed.append(result)
-            log.append(
-                "update",
-                "assessments.requirementresult",
-                result.pk,
-                str(result),
-                changes,
-                result.organisation_id,
-            )
-    if changed:
-        RequirementResult.objects.bulk_update(changed, [*sorted(fields), "updated"], batch_size=500)
-    report.changed = len(changed)
-
-
-def import_results(
-    assessment: Assessment, upload: IO[bytes], size: int | None = None, file_name: str = ""
-) -> ImportReport:
-    """Validate the whole workbook and, only if every row is right, apply it atomically."""
-    report = ImportReport()
-    if assessment.status == Assessment.Status.COMPLETED:
-        # Results of a completed assessment are read-only, as on the assessment pages.
-        report.errors.append(
-            RowError(
-                0, "", gettext("The assessment is completed; reopen it to change its results.")
-            )
-        )
-        return report
-    if size is None:
-        upload.seek(0, io.SEEK_END)
-        size = upload.tell()
-    digest = hashlib.sha256()
-    if size <= max_bytes():  # a larger file is refused by read_rows without being read
-        upload.seek(0)
-        for chunk in iter(lambda: upload.read(files.CHUNK_SIZE), b""):
-            digest.update(chunk)
-    upload.seek(0)
-    try:
-        with transaction.atomic():
-            planned = validate_rows(assessment, read_rows(upload, assessment, size), report)
-            if not report.ok:
-                return report
-            apply(assessment, planned, report)
-            log.append(
-                "import",
-                "assessments.assessment",
-                assessment.pk,
-                str(assessment),
-                {
-                    "file": file_name[:255],
-                    "sha256": digest.hexdigest(),
-                    "rows": report.rows,
-                    "changed": report.changed,
-                },
-                assessment.organisation_id,
-            )
-            report.applied = True
-    except WorkbookError as error:
-        # The whole file is refused; row problems found before are no longer the point.
-        report.errors = [RowError(0, "", error.message)]
-        report.applied = False
-    return report
+__all__ = [
+    "COLUMNS",
+    "COLUMN_BY_KEY",
+    "EDITABLE",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "GAP_COLUMNS",
+    "GAP_RESULTS",
+    "MAX_COLUMNS",
+    "META_SHEET",
+    "NOT_APPLICABLE",
+    "NOT_ASSESSED",
+    "XLSX_CONTENT_TYPE",
+    "Column",
+    "ImportReport",
+    "RowError",
+    "WorkbookError",
+    "export_assessment",
+    "gap_report",
+    "import_results",
+    "max_bytes",
+    "max_rows",
+    "max_uncompressed_bytes",
+    "read_rows",
+    "validate_rows",
+]
