@@ -1,237 +1,268 @@
-"""Benchmark of the web application on a large institution.
+"""Benchmark of the web application on a large institution (issue 7).
 
-Generates, in a fresh SQLite (or DATABASE_URL) database under a temporary data folder, one
-institution with about 20 frameworks, 5,000 requirements, 200,000 requirement results (five
-years of half-yearly assessments) and 50,000 evidence links, then measures the latency and the
-number of SQL queries of the dashboard, the assessment list, an assessment's requirement list
-and the evidence list. It runs at two sizes (``--scale``, default 0.1 then 1.0) so that query
-counts can be compared: they must not grow with the data.
+Generates the large institution (``web_data.py``: the shipped library and demo, about 211,000
+requirement results, 55,000 evidence links, findings, milestones, exceptions, registers, board
+reports, 100,000 chained audit events) at ``--scale`` (1 = full size), then measures as the
+institution's administrator:
 
-    .venv/bin/python benchmarks/bench_web.py            # both sizes
-    .venv/bin/python benchmarks/bench_web.py --scale 1  # the full size only
+- every page and API list found in the URL conf (``web_measure.py``), each requested once cold
+  then ``--repeats`` times warm: p50, p95 and the number of SQL queries; deep API pages too;
+- the first requests of a fresh process (cold start);
+- documents (board report PDF and DOCX through their routes and their rendering functions,
+  XLSX and CSV exports), the XLSX import of 5,000 changed rows, the audit verification and a
+  few writes (save a result, link and upload evidence, edit a finding).
+
+The database is ``DATABASE_URL`` (its name must contain "bench": it is dropped and created
+again) or SQLite in a temporary folder; generated SQLite databases are cached per scale.
+
+    .venv/bin/python benchmarks/bench_web.py --scale 0.1
+    .venv/bin/python benchmarks/bench_web.py --scale 1 --analyze --format json > out.json
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/finres_bench \\
+        .venv/bin/python benchmarks/bench_web.py --scale 1
+
+``--format json`` prints ``{"scale", "database", "pages": [{"name", "p50_ms", "p95_ms",
+"queries", …}, …], …}`` (the contract ``tests/test_bench_contract.py`` checks).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import json
 import os
-import random
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-FRAMEWORKS = 20
-REQUIREMENTS_PER_FRAMEWORK = 250  # 5,000 in all
-PERIODS = 40  # per framework: 20 frameworks x 40 periods x 250 = 200,000 results
-EVIDENCE = 10_000
-LINKS = 50_000
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import web_data
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup_django(data_dir: str) -> None:
-    os.environ["FINRES_DATA_DIR"] = data_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finres.web.settings.dev")
-    import django
+def recreate_postgres_database() -> None:
+    """Drop and create the benchmark's PostgreSQL database (only one named for it)."""
+    from urllib.parse import urlsplit, urlunsplit
 
-    django.setup()
-    from django.conf import settings
+    import psycopg
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    from django.core.management import call_command
+    url = os.environ["DATABASE_URL"]
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
 
-    call_command("migrate", interactive=False, verbosity=0)
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
-def generate(scale: float) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
+def environment() -> dict[str, Any]:
+    def run(*command: str) -> str:
+        try:
+            return subprocess.run(
+                command, capture_output=True, text=True, check=False, cwd=ROOT
+            ).stdout.strip()
+        except OSError:
+            return ""
 
-    from finres.web.assessments.models import Assessment, RequirementResult, Result
-    from finres.web.evidence.models import Evidence, EvidenceLink
-    from finres.web.frameworks.models import Framework, Requirement
-    from finres.web.orgs.models import Membership, Organisation
-
-    rng = random.Random(20261121)
-    org = Organisation.objects.create(
-        name="Large Bank", industry="bank", paid_in_capital=300_000_000_000, uses=["cloud", "ai"]
-    )
-    user = get_user_model().objects.create_user(username="bench", password="x" * 16)
-    Membership.objects.create(user=user, organisation=org, role="ciso")
-    periods = max(1, int(PERIODS * scale))
-    results_choice = list(Result.values)
-    requirement_ids: dict[int, list[int]] = {}
-    for f in range(FRAMEWORKS):
-        fw = Framework.objects.create(
-            code=f"bench-fw-{f:02d}",
-            name_zh=f"基準框架 {f}",
-            name_en=f"Bench framework {f}",
-            version="1",
-            kind="regulation",
-            binding=True,
-            source_language="zh-TW",
-            published=dt.date(2020, 1, 1),
-            content_hash="bench",
-        )
-        Requirement.objects.bulk_create(
-            Requirement(
-                framework=fw,
-                code=f"r-{i}",
-                position=i,
-                ref=str(i),
-                assessable=True,
-                title_zh=f"要求 {i}",
-                title_en=f"Requirement {i}",
-                obligation="shall",
-            )
-            for i in range(REQUIREMENTS_PER_FRAMEWORK)
-        )
-        requirement_ids[fw.pk] = list(
-            Requirement.objects.filter(framework=fw).values_list("pk", flat=True)
-        )
-        for p in range(periods):
-            start = dt.date(2021 + p // 8, 1 + (p % 8) // 4 * 6, 1)
-            assessment = Assessment.objects.create(
-                organisation=org,
-                framework=fw,
-                name=f"{fw.code} {p}",
-                period_start=start + dt.timedelta(days=p % 4),
-                period_end=start + dt.timedelta(days=180),
-            )
-            RequirementResult.objects.bulk_create(
-                (
-                    RequirementResult(
-                        organisation=org,
-                        assessment=assessment,
-                        requirement_id=rid,
-                        result=rng.choice(results_choice),
-                        maturity_level=rng.randint(1, 5),
-                    )
-                    for rid in requirement_ids[fw.pk]
-                ),
-                batch_size=2000,
-            )
-    evidence_count = max(1, int(EVIDENCE * scale))
-    Evidence.objects.bulk_create(
-        (
-            Evidence(
-                organisation=org,
-                title=f"Evidence {i}",
-                kind="link",
-                url=f"https://intranet.example/doc/{i}",
-                expiry_date=dt.date(2026, 1, 1) + dt.timedelta(days=i % 700),
-            )
-            for i in range(evidence_count)
-        ),
-        batch_size=2000,
-    )
-    evidence_ids = list(Evidence.objects.filter(organisation=org).values_list("pk", flat=True))
-    result_ids = list(
-        RequirementResult.objects.filter(organisation=org).values_list("pk", flat=True)[
-            : max(1, int(LINKS * scale))
-        ]
-    )
-    EvidenceLink.objects.bulk_create(
-        (
-            EvidenceLink(
-                organisation=org, evidence_id=evidence_ids[i % len(evidence_ids)], result_id=rid
-            )
-            for i, rid in enumerate(result_ids)
-        ),
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
     return {
-        "org": org,
-        "user": user,
-        "assessment": Assessment.objects.filter(organisation=org).order_by("pk").first(),
+        "commit": os.environ.get("FINRES_BENCH_COMMIT")
+        or run("git", "rev-parse", "--short", "HEAD"),
+        "load": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
     }
 
 
-def measure(world: dict[str, Any], repeats: int) -> list[tuple[str, float, float, int]]:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client = Client()
-    client.force_login(world["user"])
-    device = TOTPDevice.objects.create(user=world["user"], name="bench", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    pages = [
-        ("dashboard", reverse("reports:dashboard")),
-        ("assessment list", reverse("assessments:list")),
-        ("requirement list", reverse("assessments:detail", args=[world["assessment"].pk])),
-        ("evidence list", reverse("evidence:list")),
-    ]
-    rows = []
-    for name, url in pages:
-        client.get(url)  # warm caches
-        times = []
-        queries = 0
-        for _ in range(repeats):
-            with CaptureQueriesContext(connection) as captured:
-                start = time.perf_counter()
-                response = client.get(url)
-                times.append(time.perf_counter() - start)
-            if response.status_code != 200:
-                raise SystemExit(f"{url} answered {response.status_code}")
-            queries = len(captured.captured_queries)
-        rows.append((name, statistics.median(times) * 1000, max(times) * 1000, queries))
-    return rows
-
-
-def run(scale: float, repeats: int) -> list[tuple[str, float, float, int]]:
-    from finres.web.assessments.models import RequirementResult
-    from finres.web.evidence.models import EvidenceLink
-    from finres.web.frameworks.models import Requirement
-
+def cold_probe(data_dir: str, username: str) -> dict[str, Any]:
+    """In a fresh process: Django start-up and the first requests of some pages."""
     start = time.perf_counter()
-    world = generate(scale)
-    print(
-        f"\nscale {scale}: {Requirement.objects.count()} requirements, "
-        f"{RequirementResult.objects.count()} results, {EvidenceLink.objects.count()} "
-        f"evidence links (generated in {time.perf_counter() - start:.0f} s)"
+    web_data.setup_django(data_dir)
+    import web_measure
+    from django.contrib.auth import get_user_model
+
+    setup_ms = (time.perf_counter() - start) * 1000
+    user = get_user_model().objects.get(username=username)
+    client = web_measure.login_client(user)
+    out: dict[str, Any] = {"django_setup_ms": round(setup_ms, 1), "first_requests": []}
+    for name, url in (
+        ("reports:dashboard", "/"),
+        ("assessments:list", "/assessments/"),
+        ("api:evidence-list", "/api/evidence/"),
+        ("reports:dashboard (second request)", "/"),
+    ):
+        response, elapsed, queries = web_measure.timed(client, "get", url)
+        out["first_requests"].append(
+            {
+                "name": name,
+                "ms": round(elapsed * 1000, 1),
+                "queries": queries,
+                "status": response.status_code,
+            }
+        )
+    return out
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    log = _logger(args)
+    database = web_data.database_kind()
+    data_dir = args.data_dir or tempfile.mkdtemp(prefix="finres-bench-")
+    if database == "postgresql":
+        recreate_postgres_database()
+    started = time.perf_counter()
+    web_data.prepare(args.scale, data_dir, use_cache=not args.no_cache, log=log)
+    prepared_s = time.perf_counter() - started
+    import web_measure
+    from django.contrib.auth import get_user_model
+
+    from finres.web.orgs.models import Organisation
+
+    if args.analyze:
+        start = time.perf_counter()
+        analyze()
+        log(f"ANALYZE in {time.perf_counter() - start:.1f} s")
+    org = Organisation.objects.get(name="範例綜合證券股份有限公司")
+    user = get_user_model().objects.get(username="demo-admin")
+    result: dict[str, Any] = {
+        "scale": args.scale,
+        "database": database,
+        "analyze": args.analyze,
+        "environment": environment(),
+        "data": web_data.counts(org),
+        "prepared_s": round(prepared_s, 1),
+    }
+    client = web_measure.login_client(user)  # before the probe: its session is in the database
+    if not args.no_cold:
+        result["cold"] = _run_cold_probe(data_dir, user.get_username())
+    samples = web_measure.Samples(org)
+    group = web_measure.login_client(get_user_model().objects.get(username="demo-group-ciso"))
+    clients = [(user.get_username(), client), ("demo-group-ciso", group)]
+    pages, others = web_measure.discover(clients, samples)
+    log(f"{len(pages)} pages and API lists to measure, {len(others)} other routes")
+    web_measure.measure_pages(pages, args.repeats, log)
+    result["pages"] = [p.row() for p in pages]
+    result["not_measured"] = [o for o in others if o["reason"] != "POST only"]
+    result["post_only"] = sorted(o["name"] for o in others if o["reason"] == "POST only")
+    if not args.pages_only:
+        log("documents …")
+        result["documents"] = web_measure.documents(client, samples, args.document_repeats)
+        log("XLSX import …")
+        result["xlsx_import"] = web_measure.xlsx_import(samples, args.import_rows)
+        log("audit verification …")
+        result["audit"] = web_measure.audit(args.document_repeats)
+        log("writes …")
+        result["writes"] = web_measure.writes(client, samples, max(1, args.repeats))
+    result["environment"]["load_after"] = os.getloadavg()
+    if not args.data_dir and database == "sqlite" and not args.keep:
+        import shutil
+
+        from django.db import connection
+
+        connection.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    elif args.keep or args.data_dir:
+        result["data_dir"] = data_dir
+    return result
+
+
+def _run_cold_probe(data_dir: str, username: str) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--cold-probe", data_dir, "--user", username],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "FINRES_DATA_DIR": data_dir},
     )
-    rows = measure(world, repeats)
-    print(f"{'page':<18} {'median ms':>10} {'max ms':>8} {'queries':>8}")
-    for name, median, worst, queries in rows:
-        print(f"{name:<18} {median:>10.1f} {worst:>8.1f} {queries:>8}")
-    return rows
+    if completed.returncode:
+        return {"error": completed.stderr.strip()[-2000:]}
+    return dict(json.loads(completed.stdout))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, action="append")
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
-    scales = args.scale or [0.1, 1.0]
-    results = {}
-    for scale in scales:
-        with tempfile.TemporaryDirectory(prefix="finres-bench-") as data_dir:
-            # One process per size keeps the databases apart.
-            if len(scales) > 1:
-                import subprocess
+def _logger(args: argparse.Namespace) -> Any:
+    def log(message: str) -> None:
+        if not args.quiet:
+            print(message, file=sys.stderr, flush=True)
 
-                completed = subprocess.run(
-                    [
-                        sys.executable,
-                        __file__,
-                        "--scale",
-                        str(scale),
-                        "--repeats",
-                        str(args.repeats),
-                    ],
-                    check=False,
+    return log
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [
+        f"scale {result['scale']:g} on {result['database']}"
+        f"{' after ANALYZE' if result.get('analyze') else ''} — commit "
+        f"{result['environment']['commit']}, load {result['environment']['load'][0]:.1f}",
+        ", ".join(f"{v:,} {k}" for k, v in result["data"].items()),
+        "",
+        f"{'page or API list':<58} {'p50 ms':>8} {'p95 ms':>8} {'first ms':>9} {'queries':>8}",
+    ]
+    for row in sorted(result["pages"], key=lambda r: -r["p95_ms"]):
+        lines.append(
+            f"{row['name']:<58} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+            f"{row['first_ms']:>9.1f} {row['queries']:>8}"
+        )
+    for section in ("documents", "audit", "writes"):
+        if section in result:
+            lines += ["", f"{section:<58} {'p50 ms':>8} {'p95 ms':>8} {'first ms':>9}"]
+            for row in result[section]:
+                lines.append(
+                    f"{row['name']:<58} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+                    f"{row['first_ms']:>9.1f} {row['queries']:>8}"
                 )
-                if completed.returncode:
-                    raise SystemExit(completed.returncode)
-                continue
-            setup_django(data_dir)
-            results[scale] = run(scale, args.repeats)
+    if "xlsx_import" in result:
+        row = result["xlsx_import"]
+        lines += ["", f"{row['name']}: {row['first_ms'] / 1000:.1f} s, {row['queries']} queries"]
+    if "cold" in result:
+        cold = result["cold"]
+        if "error" in cold:
+            lines += ["", f"cold start failed: {cold['error']}"]
+        else:
+            lines += ["", f"fresh process: Django set up in {cold['django_setup_ms']:.0f} ms"]
+            for row in cold["first_requests"]:
+                lines.append(f"  first {row['name']}: {row['ms']:.0f} ms ({row['queries']} q)")
+    if result.get("not_measured"):
+        lines += ["", "not measured:"]
+        lines += [f"  {o['name']} ({o['route']}): {o['reason']}" for o in result["not_measured"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", type=float, default=0.1, help="1 = the large institution")
+    parser.add_argument("--analyze", action="store_true", help="run ANALYZE before measuring")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--repeats", type=int, default=30, help="warm requests per page")
+    parser.add_argument("--document-repeats", type=int, default=5)
+    parser.add_argument("--import-rows", type=int, default=5_000)
+    parser.add_argument("--pages-only", action="store_true", help="pages and API lists only")
+    parser.add_argument("--no-cold", action="store_true", help="skip the fresh-process probe")
+    parser.add_argument("--no-cache", action="store_true", help="generate even if cached")
+    parser.add_argument("--data-dir", help="use (and keep) this data folder")
+    parser.add_argument("--keep", action="store_true", help="keep the generated data folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--cold-probe", metavar="DATA_DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--user", default="demo-admin", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.cold_probe:
+        print(json.dumps(cold_probe(args.cold_probe, args.user)))
+        return
+    result = run(args)
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        print(table(result))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,597 @@
+"""What the web benchmark measures: every page and API list found in the URL conf, documents,
+XLSX export and import, the audit verification and a few writes.
+
+Every route is found by walking the URL resolver (as ``tests/web/test_isolation.py`` does), so
+a page added later is measured without changing this file; a route whose parameters cannot be
+filled from the data, or that does not answer 200, is listed under ``problems`` (the contract
+test fails on it).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
+
+# Routes that are not pages of the institution: the log-in flow, language switch, documents
+# (measured apart, fewer times), files (download, export) and POST-only actions.
+SKIP = {
+    r"^accounts/(login|logout|second-factor|password/reset|sso|invitation)/": "log-in flow",
+    r"^i18n/": "language switch (POST)",
+    r"/(pdf|docx)/$": "document (measured under documents)",
+    r"(\.xlsx|\.csv|\.svg)$|/export/$|/(gaps|download)/$": "file (measured under documents)",
+}
+PREFERRED = {
+    "reports.BoardReport": {"status": "draft"},
+    "reports.Declaration": {"status": "draft"},
+    "improvements.RiskException": {"status": "proposed"},
+}
+# Which model a route's <pk> names, where the view does not say (longest prefix wins).
+MODEL_BY_PREFIX = {
+    "reports/board/": "reports.BoardReport",
+    "reports/declarations/": "reports.Declaration",
+    "accounts/organisation/members/": "orgs.Membership",
+    "accounts/organisation/invitations/": "orgs.Invitation",
+    "assessments/": "assessments.Assessment",
+    "assessments/results/": "assessments.RequirementResult",
+    "evidence/": "evidence.Evidence",
+    "improvements/findings/": "improvements.Finding",
+    "improvements/milestones/": "improvements.Milestone",
+    "improvements/exceptions/": "improvements.RiskException",
+    "registers/systems/": "registers.InformationSystem",
+    "registers/suppliers/": "registers.Supplier",
+    "registers/sites/": "registers.Site",
+    "continuity/services/": "continuity.CriticalService",
+    "continuity/impacts/": "continuity.ImpactRating",
+    "continuity/nodes/": "continuity.Node",
+    "continuity/dependencies/": "continuity.Dependency",
+    "continuity/layers/": "continuity.RecoveryLayer",
+    "continuity/scenarios/": "continuity.Scenario",
+}
+
+
+@dataclass
+class Route:
+    template: str
+    name: str
+    view: Any
+
+    @property
+    def is_api(self) -> bool:
+        return self.template.startswith("api/")
+
+
+@dataclass
+class Page:
+    name: str
+    url: str
+    route: str
+    kind: str  # page | api
+    client: Any = None
+    user: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    cold_ms: float = 0.0
+    times: list[float] = field(default_factory=list)
+    queries: int = 0
+    bytes: int = 0
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "p50_ms": round(p50(self.times), 1),
+            "p95_ms": round(p95(self.times), 1),
+            "queries": self.queries,
+            "kind": self.kind,
+            "route": self.route,
+            "url": self.url,
+            "first_ms": round(self.cold_ms, 1),
+            "runs": len(self.times),
+            "bytes": self.bytes,
+            "user": self.user,
+        }
+
+
+def p50(times: list[float]) -> float:
+    return statistics.median(times) * 1000 if times else 0.0
+
+
+def p95(times: list[float]) -> float:
+    if not times:
+        return 0.0
+    ordered = sorted(times)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] * 1000
+
+
+def routes(patterns: list[Any] | None = None, prefix: str = "") -> Iterator[Route]:
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        text = str(pattern.pattern).lstrip("^").rstrip("$")
+        if isinstance(pattern, URLResolver):
+            ns = f"{pattern.namespace}:" if pattern.namespace else ""
+            for inner in routes(pattern.url_patterns, prefix + text):
+                yield Route(inner.template, ns + inner.name if ns else inner.name, inner.view)
+        elif isinstance(pattern, URLPattern):
+            if "format" in text:  # DRF's .json suffix variants duplicate the plain routes
+                continue
+            yield Route(prefix + text, pattern.name or "", pattern.callback)
+
+
+def route_name(route: Route) -> str:
+    return f"api:{route.name}" if route.is_api and ":" not in route.name else route.name
+
+
+def skip_reason(template: str) -> str | None:
+    for pattern, reason in SKIP.items():
+        if re.search(pattern, template):
+            return reason
+    return None
+
+
+def params(template: str) -> list[str]:
+    return [m.group("name") or m.group("rname") for m in PARAM.finditer(template)]
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    def one(match: re.Match[str]) -> str:
+        return str(values[match.group("name") or match.group("rname")])
+
+    return "/" + PARAM.sub(one, template).replace("\\", "")
+
+
+class Samples:
+    """Real objects of the institution for each route's parameters."""
+
+    def __init__(self, org: Any) -> None:
+        from finres.web.assessments.models import Assessment, RequirementResult
+        from finres.web.evidence.models import Evidence, EvidenceLink
+
+        self.org = org
+        # The largest assessment in progress: its pages list the most results.
+        self.assessment = (
+            Assessment.objects.filter(organisation=org, status="in_progress")
+            .exclude(framework__code="bench-large")
+            .order_by("-period_start", "framework__code")
+            .first()
+        )
+        self.large = Assessment.objects.filter(
+            organisation=org, framework__code="bench-large"
+        ).first()
+        self.result = (
+            RequirementResult.objects.filter(assessment=self.assessment).order_by("pk").first()
+        )
+        from finres.web.assessments.models import ISO27001_ANNEX_A
+
+        # The Statement of Applicability exists for ISO/IEC 27001 Annex A assessments only.
+        self.soa = (
+            Assessment.objects.filter(organisation=org, framework__code=ISO27001_ANNEX_A)
+            .order_by("-period_start")
+            .first()
+        )
+        self.soa_result = (
+            RequirementResult.objects.filter(assessment=self.soa).values_list("pk", flat=True)
+        ).first()
+        linked = EvidenceLink.objects.filter(organisation=org).order_by("pk").first()
+        self.link = linked
+        self.evidence = Evidence.objects.filter(organisation=org, kind="file").order_by(
+            "pk"
+        ).first() or (linked.evidence if linked else None)
+
+    def model_of(self, route: Route) -> Any:
+        from django.apps import apps
+
+        for prefix, label in sorted(MODEL_BY_PREFIX.items(), key=lambda p: -len(p[0])):
+            if route.template.startswith(prefix):
+                return apps.get_model(label)
+        view = route.view
+        cls = getattr(view, "cls", None) or getattr(view, "view_class", None)
+        if cls is None:
+            return None
+        for attr in ("queryset", "model"):
+            value = getattr(cls, attr, None)
+            if value is not None:
+                return getattr(value, "model", value)
+        serializer = getattr(cls, "serializer_class", None)
+        meta = getattr(serializer, "Meta", None)
+        return getattr(meta, "model", None) or self.model_named(route.template)
+
+    @staticmethod
+    def model_named(template: str) -> Any:
+        """The model a path names before its id ("continuity/drills/<pk>/" → a Drill)."""
+        from django.apps import apps
+
+        parts = template.split("/")
+        for i, part in enumerate(parts[1:], 1):
+            if "<" in part or "(?P" in part:
+                word = parts[i - 1].replace("-", "")
+                singular = word[:-1] if word.endswith("s") else word
+                for model in apps.get_models():
+                    if model.__module__.startswith("finres.web.") and (
+                        model._meta.model_name in (word, singular)
+                    ):
+                        return model
+                return None
+        return None
+
+    def pick(self, model: Any) -> Any:
+        label = model._meta.label
+        special = {
+            "assessments.Assessment": self.assessment,
+            "assessments.RequirementResult": self.result,
+            "evidence.Evidence": self.evidence,
+            "evidence.EvidenceLink": self.link,
+        }
+        if label in special and special[label] is not None:
+            return special[label].pk
+        query = model.objects.all()
+        if label in PREFERRED:  # one that every page of it accepts (a draft can be edited)
+            query = query.filter(**PREFERRED[label])
+        if any(f.name == "organisation" for f in model._meta.get_fields()):
+            query = query.filter(organisation=self.org)
+        if label == "orgs.Organisation":
+            return self.org.pk
+        if not query.query.order_by:
+            query = query.order_by("pk")
+        row = query.values_list("pk", flat=True).first()
+        return row
+
+    def values(self, route: Route) -> dict[str, Any] | None:
+        from finres.web.frameworks.models import Framework, Requirement
+
+        names = params(route.template)
+        if not names:
+            return {}
+        out: dict[str, Any] = {}
+        model = self.model_of(route)
+        text = route.template
+        for name in names:
+            if name == "code":
+                out[name] = self.assessment.framework.code
+            elif name == "requirement":
+                requirement = (
+                    Requirement.objects.filter(framework=self.assessment.framework)
+                    .order_by("position")
+                    .first()
+                )
+                out[name] = requirement.code if requirement else None
+            elif name == "register":
+                out[name] = "systems"
+            elif name == "result_id":
+                out[name] = self.result.pk
+            elif name == "link_pk":
+                out[name] = self.link.pk if self.link else None
+            elif name == "pk" and "/evidence/" in "/" + text and "links" in text:
+                out[name] = self.link.evidence_id if self.link else None
+            elif name == "pk" and "soa" in text and self.soa is not None:
+                out[name] = self.soa.pk if text.startswith("assessments/<") else self.soa_result
+            elif name == "pk" and text.startswith(
+                ("evidence/assessments/", "api/assessment-workbooks/")
+            ):
+                out[name] = self.assessment.pk
+            elif name == "pk" and model is not None:
+                out[name] = self.pick(model)
+            elif name == "pk" and text.startswith("library/"):
+                out[name] = Framework.objects.order_by("pk").first().pk
+            else:
+                return None
+            if out[name] is None:
+                return None
+        return out
+
+
+def login_client(user: Any) -> Any:
+    """A test client with a completed log-in (password and a verified second factor)."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+def timed(client: Any, method: str, url: str, **kwargs: Any) -> tuple[Any, float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        response = getattr(client, method)(url, **kwargs)
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)
+        elapsed = time.perf_counter() - start
+    return response, elapsed, len(captured.captured_queries)
+
+
+def discover(
+    clients: list[tuple[str, Any]], samples: Samples
+) -> tuple[list[Page], list[dict[str, Any]]]:
+    """The measurable pages (GET answers 200), and every other route with the reason.
+
+    ``clients`` are (user name, logged-in client): the first (the institution's administrator)
+    measures every page it may open; the others the pages it may not (the group's view).
+    """
+    pages: list[Page] = []
+    others: list[dict[str, Any]] = []
+    for route in routes():
+        name = route_name(route)
+        reason = skip_reason(route.template)
+        if reason:
+            others.append({"name": name, "route": route.template, "reason": reason})
+            continue
+        values = samples.values(route)
+        if values is None:
+            others.append({"name": name, "route": route.template, "reason": "no sample"})
+            continue
+        url = fill(route.template, values)
+        headers: dict[str, str] = {}
+        for user, client in clients:  # noqa: B007 (the user found is kept with the page)
+            response, elapsed, queries = timed(client, "get", url)
+            if response.status_code == 302:  # a fragment that HTMX asks for (a table row)
+                headers = {"HTTP_HX_REQUEST": "true"}
+                response, elapsed, queries = timed(client, "get", url, **headers)
+            if response.status_code not in (403, 404):
+                break
+        if response.status_code == 405:
+            others.append({"name": name, "route": route.template, "reason": "POST only"})
+            continue
+        if response.status_code != 200:
+            others.append(
+                {
+                    "name": name,
+                    "route": route.template,
+                    "url": url,
+                    "reason": f"answered {response.status_code}",
+                }
+            )
+            continue
+        page = Page(name, url, route.template, "api" if route.is_api else "page", client, user)
+        page.headers = headers
+        page.cold_ms = elapsed * 1000
+        page.queries = queries
+        pages.append(page)
+        if route.is_api and route.name.endswith("-list"):
+            deep = deep_page(client, url, response)
+            if deep:
+                pages.append(Page(f"{name} (deep page)", deep, route.template, "api", client, user))
+    return pages, others
+
+
+def deep_page(client: Any, url: str, response: Any) -> str | None:
+    """The URL of a page far into a long API list (the last page, or 20 cursor steps in)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not data.get("next"):
+        return None
+    if "count" in data and "page=" in data["next"]:
+        return f"{url}?page=last"
+    nxt = data["next"]
+    for _ in range(20):
+        following = client.get(nxt).json().get("next")
+        if not following:
+            break
+        nxt = following
+    parts = urlsplit(nxt)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def measure_pages(pages: list[Page], repeats: int, progress: Callable[[str], None]) -> None:
+    """``repeats`` warm requests per page after the first (0: the first request only)."""
+    for page in pages:
+        if not page.cold_ms:
+            _, elapsed, page.queries = timed(page.client, "get", page.url, **page.headers)
+            page.cold_ms = elapsed * 1000
+        if not repeats:
+            page.times = [page.cold_ms / 1000]
+        for _ in range(repeats):
+            response, elapsed, queries = timed(page.client, "get", page.url, **page.headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"{page.url} answered {response.status_code}")
+            page.times.append(elapsed)
+            page.queries = queries
+            page.bytes = len(response.content) if not getattr(response, "streaming", 0) else 0
+        progress(f"{page.name:<48} p50 {p50(page.times):8.1f} ms  p95 {p95(page.times):8.1f} ms")
+
+
+def _operation(
+    name: str, run: Callable[[], Any], repeats: int, check: Callable[[Any], bool] | None = None
+) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times = []
+    queries = 0
+    outcome: Any = None
+    for _ in range(repeats):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            outcome = run()
+            times.append(time.perf_counter() - start)
+        queries = len(captured.captured_queries)
+        if check is not None and not check(outcome):
+            body = getattr(outcome, "content", b"")[:500].decode("utf-8", "replace")
+            raise RuntimeError(f"{name}: unexpected outcome {outcome!r:.300} {body}")
+    return {
+        "name": name,
+        "p50_ms": round(p50(times), 1),
+        "p95_ms": round(p95(times), 1),
+        "first_ms": round(times[0] * 1000, 1),
+        "queries": queries,
+        "runs": repeats,
+    }
+
+
+def _ok(response: Any) -> bool:
+    return response.status_code in (200, 201, 202, 204, 302)
+
+
+def documents(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any]]:
+    """Reports through their routes (whatever path they take) and their rendering functions."""
+    from django.urls import NoReverseMatch, reverse
+
+    from finres.web.reports import documents as docs
+    from finres.web.reports.models import BoardReport
+
+    report = BoardReport.objects.filter(organisation=samples.org).order_by("-year").first()
+    rows = []
+    get = client.get
+    routes_ = [
+        ("board report PDF (route)", "reports:board_pdf", [report.pk]),
+        ("board report DOCX (route)", "reports:board_docx", [report.pk]),
+        ("assessment XLSX export (route)", "evidence:assessment_export", [samples.large.pk]),
+        ("gap report XLSX (route)", "evidence:gap_report", [samples.large.pk]),
+        ("audit CSV export (route)", "audit:export", []),
+        ("registers export (route)", "registers:export", ["systems"]),
+    ]
+    for name, view, args in routes_:
+        try:
+            url = reverse(view, args=args)
+        except NoReverseMatch:
+            continue
+        rows.append(_operation(name, lambda url=url: _drain(get(url)), repeats, _ok))
+    from finres.web.evidence.xlsx import export_assessment
+
+    rows.append(
+        _operation("board report PDF (render)", lambda: docs.board_report_pdf(report), repeats)
+    )
+    rows.append(
+        _operation("board report DOCX (render)", lambda: docs.board_report_docx(report), repeats)
+    )
+    rows.append(
+        _operation(
+            "assessment XLSX export (render)", lambda: export_assessment(samples.large), repeats
+        )
+    )
+    return rows
+
+
+def _drain(response: Any) -> Any:
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
+    return response
+
+
+def xlsx_import(samples: Samples, changed: int) -> dict[str, Any]:
+    """Import ``changed`` modified rows of the large assessment's workbook."""
+    import openpyxl
+
+    from finres.web.audit.context import Actor, acting_as
+    from finres.web.evidence import xlsx
+
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.export_assessment(samples.large)))
+    sheet = workbook.worksheets[0]
+    column = 1 + [c.key for c in xlsx.COLUMNS].index("comments")
+    rows = min(changed, sheet.max_row - 1)
+    stamp = time.strftime("%H%M%S")
+    for r in range(2, rows + 2):
+        sheet.cell(row=r, column=column).value = f"基準測試修改 {stamp} {r}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+
+    def run() -> Any:
+        with acting_as(Actor(None, "bench")):
+            return xlsx.import_results(samples.large, io.BytesIO(data), len(data), "bench.xlsx")
+
+    row = _operation(
+        f"XLSX import, {rows:,} changed rows", run, 1, lambda r: not getattr(r, "errors", [])
+    )
+    row["rows"] = rows
+    return row
+
+
+def audit(repeats: int) -> list[dict[str, Any]]:
+    from finres.web.audit import verification
+
+    rows = [
+        _operation(
+            "audit verify (full)", verification.verify_trail, repeats, lambda r: not r.breaks
+        )
+    ]
+    for name in ("verify_incremental", "verify_new", "verify_since_last"):
+        function = getattr(verification, name, None)
+        if callable(function):
+            rows.append(_operation(f"audit verify (incremental: {name})", function, repeats))
+            break
+    return rows
+
+
+def writes(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any]]:
+    """A few writes through the API, as a person makes them (each one changes something)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from finres.web.assessments.models import RequirementResult
+    from finres.web.evidence.models import EvidenceLink
+    from finres.web.improvements.models import Finding
+
+    result_ids = list(
+        RequirementResult.objects.filter(assessment=samples.assessment)
+        .order_by("pk")
+        .values_list("pk", flat=True)[: repeats + 1]
+    )
+    unlinked = list(
+        RequirementResult.objects.filter(assessment=samples.assessment)
+        .exclude(pk__in=EvidenceLink.objects.values("result_id"))
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:repeats]
+    )
+    finding = Finding.objects.filter(organisation=samples.org).order_by("-pk").first()
+    counter = iter(range(10**6))
+
+    def save_result() -> Any:
+        n = next(counter)
+        value = ("compliant", "partial")[n % 2]
+        return client.patch(
+            f"/api/assessment-results/{result_ids[n % len(result_ids)]}/",
+            {"result": value, "comments": f"基準測試 {n}"},
+            content_type="application/json",
+        )
+
+    links = iter(unlinked)
+
+    def add_link() -> Any:
+        return client.post(
+            "/api/evidence-links/",
+            {"evidence": samples.evidence.pk, "result": next(links)},
+            content_type="application/json",
+        )
+
+    def edit_finding() -> Any:
+        return client.patch(
+            f"/api/findings/{finding.pk}/",
+            {"title": f"改善事項 基準測試 {next(counter)}"},
+            content_type="application/json",
+        )
+
+    def upload() -> Any:
+        n = next(counter)
+        content = f"%PDF-1.4\n% bench {n}\n".encode() + b"0" * 20_000
+        return client.post(
+            "/api/evidence/",
+            {
+                "title": f"上傳佐證 {n}",
+                "file": SimpleUploadedFile(f"bench-{n}.pdf", content, "application/pdf"),
+            },
+        )
+
+    return [
+        _operation("save a result (API PATCH)", save_result, repeats, _ok),
+        _operation("add an evidence link (API POST)", add_link, min(repeats, len(unlinked)), _ok),
+        _operation("edit a finding (API PATCH)", edit_finding, repeats, _ok),
+        _operation("upload evidence (API POST, 20 kB file)", upload, repeats, _ok),
+    ]
