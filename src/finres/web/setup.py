@@ -176,6 +176,7 @@ def demo_loaders() -> list[DemoLoader]:
         "improvements",
         "registers",
         "continuity",
+        "crypto",
         "reports",
         "jobs",
     )

@@ -16,6 +16,7 @@ for _app in (
     "reports",
     "registers",
     "continuity",
+    "crypto",
     "jobs",
 ):
     import_module(f"finres.web.{_app}.api")
@@ -29,6 +30,7 @@ urlpatterns = [
     path("improvements/", include("finres.web.improvements.urls")),
     path("registers/", include("finres.web.registers.urls")),
     path("continuity/", include("finres.web.continuity.urls")),
+    path("crypto/", include("finres.web.crypto.urls")),
     path("audit/", include("finres.web.audit.urls")),
     path("jobs/", include("finres.web.jobs.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

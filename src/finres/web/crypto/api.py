@@ -1,0 +1,271 @@
+"""API of the crypto inventory: assets (with CBOM and XLSX/CSV export and import), each
+system's risk factors, and the migration plan (the same JSON as ``finres crypto plan``).
+
+Scoped like the pages: querysets are the caller's organisation's, a system named in a request
+must belong to it too. Reading needs VIEW, writing EDIT, deleting and importing MANAGE.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from finres.web.api import OrganisationViewSet, router
+from finres.web.audit import actions
+from finres.web.audit.log import record_security_event
+from finres.web.crypto import services, tabular
+from finres.web.crypto.filters import AssetFilterSet
+from finres.web.crypto.models import CryptoAsset, SystemCryptoRisk
+from finres.web.orgs.roles import Action, allows
+from finres.web.registers import formats
+from finres.web.registers import tabular as register_tables
+from finres.web.registers.api import (
+    RegisterImportReportSerializer,
+    RegisterImportSerializer,
+    ScopedField,
+)
+from finres.web.registers.models import InformationSystem
+from finres.web.strict import StrictFieldsMixin, StrictViewSetMixin
+
+
+class AssetSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    system = ScopedField(queryset=InformationSystem.objects.all(), required=False, allow_null=True)
+    exposure_reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CryptoAsset
+        fields = [
+            "id",
+            "code",
+            "kind",
+            "name",
+            "system",
+            "family",
+            "parameter",
+            "key_size",
+            "where_used",
+            "primitive",
+            "signature_algorithm",
+            "not_after",
+            "version",
+            "pqc_capable",
+            "source",
+            "notes",
+            "exposure",
+            "exposure_reason",
+            "updated",
+        ]
+        read_only_fields = ["exposure", "source", "updated"]
+
+    def get_exposure_reason(self, asset: CryptoAsset) -> str:
+        return asset.assess().reason(services.language())
+
+    def validate_code(self, value: str) -> str:
+        organisation = self.context["request"].organisation
+        others = CryptoAsset.objects.filter(organisation=organisation, code=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise ValidationError(_("Another entry already has this code."))
+        return value
+
+
+class CbomImportSerializer(StrictFieldsMixin, serializers.Serializer):
+    file = serializers.FileField()
+
+
+class CbomImportResultSerializer(serializers.Serializer):
+    applied = serializers.BooleanField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+EXPORT_PARAMETERS = [OpenApiParameter("export_format", str, enum=["xlsx", "csv"])]
+
+
+class CryptoAssetViewSet(OrganisationViewSet):
+    queryset = CryptoAsset.objects.select_related("system").order_by("code")
+    serializer_class = AssetSerializer
+    filterset_class = AssetFilterSet
+    query_parameters = {"export": frozenset({"export_format"})}
+
+    def perform_destroy(self, instance: Any) -> None:
+        if not allows(getattr(self.request, "role", None), Action.MANAGE):
+            raise PermissionDenied(_("Your role may not delete crypto assets."))
+        with transaction.atomic():
+            instance.delete()
+
+    def _may_import(self, request: Request) -> None:
+        if not allows(getattr(request, "role", None), Action.MANAGE):
+            raise PermissionDenied(_("Your role may not import crypto assets."))
+
+    @extend_schema(responses={(200, "application/vnd.cyclonedx+json"): OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["get"])
+    def cbom(self, request: Request) -> Response:
+        """The inventory as a CycloneDX 1.6 CBOM."""
+        record_security_event(
+            actions.EXPORT,
+            user=request.user,
+            organisation_id=request.organisation.pk,
+            details={"register": "crypto-assets", "format": "cbom"},
+        )
+        return Response(services.export_cbom(request.organisation))
+
+    @extend_schema(
+        request={"multipart/form-data": CbomImportSerializer},
+        responses={200: CbomImportResultSerializer, 400: CbomImportResultSerializer},
+    )
+    @action(
+        detail=False, methods=["post"], url_path="cbom-import", parser_classes=[MultiPartParser]
+    )
+    def cbom_import(self, request: Request) -> Response:
+        """Create or update assets from a CycloneDX 1.6 CBOM (validated, all or nothing)."""
+        self._may_import(request)
+        body = CbomImportSerializer(data=request.data)
+        if not body.is_valid():
+            errors = [f"{k}: {m}" for k, messages in body.errors.items() for m in messages]
+            return Response(
+                {"applied": False, "created": 0, "updated": 0, "unchanged": 0, "errors": errors},
+                status=400,
+            )
+        upload = body.validated_data["file"]
+        if upload.size > services.CBOM_MAX_BYTES:
+            result = services.ImportResult(errors=[_("The file is larger than 20 MiB.")])
+        else:
+            result = services.import_cbom_upload(request.organisation, upload.read(), upload.name)
+        return Response(
+            {
+                "applied": result.ok,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "errors": result.errors,
+            },
+            status=200 if result.ok else 400,
+        )
+
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses={(200, "*/*"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> HttpResponse:
+        """The inventory as XLSX (default) or CSV, in the import's format."""
+        kind = request.query_params.get("export_format", "xlsx")
+        if kind not in ("xlsx", "csv"):
+            raise ValidationError({"export_format": _("Choose xlsx or csv.")})
+        content, content_type, name = tabular.export(request.organisation, kind)
+        record_security_event(
+            actions.EXPORT,
+            user=request.user,
+            organisation_id=request.organisation.pk,
+            details={"register": "crypto-assets", "format": kind},
+        )
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
+
+    @extend_schema(
+        request={"multipart/form-data": RegisterImportSerializer},
+        responses={200: RegisterImportReportSerializer, 400: RegisterImportReportSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_file(self, request: Request) -> Response:
+        """Create or update assets from an XLSX or CSV file (all or nothing)."""
+        self._may_import(request)
+        body = RegisterImportSerializer(data=request.data)
+        if not body.is_valid():
+            problems = [
+                formats.RowError(0, str(field), str(message))
+                for field, messages in body.errors.items()
+                for message in messages
+            ]
+            return Response(_report(formats.ImportReport(errors=problems)), status=400)
+        upload = body.validated_data["file"]
+        try:
+            report = tabular.import_table(
+                request.organisation, upload.file, upload.name, upload.size
+            )
+        except register_tables.TableError as error:
+            report = formats.ImportReport(errors=[formats.RowError(0, "", error.message)])
+        return Response(_report(report), status=200 if report.ok else 400)
+
+
+def _report(report: formats.ImportReport) -> dict[str, Any]:
+    return {
+        "applied": report.applied,
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors],
+    }
+
+
+class RiskSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    system = ScopedField(queryset=InformationSystem.objects.all())
+
+    class Meta:
+        model = SystemCryptoRisk
+        fields = [
+            "id",
+            "system",
+            "data_secrecy_years",
+            "migration_years",
+            "business_impact",
+            "business_dependency",
+            "ecosystem_linkage",
+            "international_alignment",
+            "assessed_on",
+            "notes",
+            "updated",
+        ]
+        read_only_fields = ["updated"]
+
+    def validate_system(self, value: InformationSystem) -> InformationSystem:
+        others = SystemCryptoRisk.objects.filter(system=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise ValidationError(_("This system already has a risk assessment."))
+        return value
+
+
+class CryptoRiskViewSet(OrganisationViewSet):
+    queryset = SystemCryptoRisk.objects.select_related("system").order_by("system__code")
+    serializer_class = RiskSerializer
+
+    def perform_destroy(self, instance: Any) -> None:
+        if not allows(getattr(self.request, "role", None), Action.MANAGE):
+            raise PermissionDenied(_("Your role may not delete risk assessments."))
+        instance.delete()
+
+
+class CryptoPlanViewSet(StrictViewSetMixin, viewsets.GenericViewSet):
+    """The PQC migration plan ordered by risk (the JSON of ``finres crypto plan``)."""
+
+    permission_classes = OrganisationViewSet.permission_classes
+    queryset = CryptoAsset.objects.none()
+    read_action = Action.VIEW
+    write_action = Action.MANAGE
+    pagination_class = None
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def list(self, request: Request) -> Response:
+        return Response(services.plan_for(request.organisation))
+
+
+router.register("crypto-assets", CryptoAssetViewSet, basename="crypto-asset")
+router.register("crypto-risks", CryptoRiskViewSet, basename="crypto-risk")
+router.register("crypto-plan", CryptoPlanViewSet, basename="crypto-plan")
