@@ -90,8 +90,14 @@ def _checkpoint(scope: str, key: bytes, breaks: list[Break]) -> AuditCheckpoint 
             Break(found.sequence, "the verification checkpoint was altered", "checkpoint")
         )
         return None
-    hash_ = AuditEvent.objects.filter(sequence=found.sequence).values_list("hash", flat=True)
-    if list(hash_) != [found.hash]:
+    # The cheap check of what was verified before: the checkpointed event is still there, with
+    # its hash, and its content still matches that hash under the key.
+    event = AuditEvent.objects.filter(sequence=found.sequence).values(*_FIELDS).first()
+    if (
+        event is None
+        or event["hash"] != found.hash
+        or verify([event], key, start=Head(found.sequence - 1, event["previous_hash"])) != []
+    ):
         breaks.append(
             Break(
                 found.sequence, "the event verified last was rewritten or removed", "checkpointed"
