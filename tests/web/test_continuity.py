@@ -220,7 +220,9 @@ def test_the_demo_shows_the_gaps_it_promises(demo: Any) -> None:
     }
     ransom = graph.run(securities, Scenario.objects.get(organisation=securities, code="SCN-RANSOM"))
     breached = {o.outcome.id: o.rto_gap for o in ransom.outcomes if o.outcome.meets_rto is False}
-    assert breached == {"SVC-ETRADE": 60, "SVC-SETTLE": 60}
+    # settlement's RTO is met since drill DR-2026-01 demonstrated a 90-minute restore of the
+    # settlement system (tests/web/test_drills.py shows the breach without it)
+    assert breached == {"SVC-ETRADE": 60}
     site = graph.run(securities, Scenario.objects.get(organisation=securities, code="SCN-DC-NH"))
     assert all(o.outcome.meets_rto for o in site.outcomes)
 

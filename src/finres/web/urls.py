@@ -16,6 +16,7 @@ for _app in (
     "reports",
     "registers",
     "continuity",
+    "incidents",
     "crypto",
     "jobs",
 ):
@@ -31,6 +32,7 @@ urlpatterns = [
     path("registers/", include("finres.web.registers.urls")),
     path("continuity/", include("finres.web.continuity.urls")),
     path("crypto/", include("finres.web.crypto.urls")),
+    path("incidents/", include("finres.web.incidents.urls")),
     path("audit/", include("finres.web.audit.urls")),
     path("jobs/", include("finres.web.jobs.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

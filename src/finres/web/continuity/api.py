@@ -220,7 +220,9 @@ class ImpactViewSet(OrganisationViewSet):
 
 
 class NodeViewSet(ManagedDeleteMixin, OrganisationViewSet):
-    queryset = Node.objects.prefetch_related("layers").order_by("kind", "code")
+    queryset = Node.objects.prefetch_related("layers", "drill_results__drill").order_by(
+        "kind", "code"
+    )
     serializer_class = NodeSerializer
     filterset_class = NodeFilterSet
 
@@ -384,3 +386,6 @@ router.register("graph-dependencies", DependencyViewSet, basename="graph-depende
 router.register("recovery-layers", LayerViewSet, basename="recovery-layer")
 router.register("continuity-scenarios", ScenarioViewSet, basename="continuity-scenario")
 router.register("continuity-graph", GraphViewSet, basename="continuity-graph")
+
+# The drills' endpoints live in their own module, registered on the same router.
+from finres.web.continuity import drill_api  # noqa: E402, F401

@@ -293,3 +293,10 @@ def load(context: Any) -> None:
             fail_tagged=data.get("fail_tagged", []),
         )
         scenario.fail.set([nodes[code] for code in data.get("fail", [])])
+    # the drills stand on the graph above, and the incidents on both
+    from finres.web.continuity import drill_demo
+
+    drill_demo.load(context)
+    from finres.web.incidents import demo as incidents_demo
+
+    incidents_demo.load(context)

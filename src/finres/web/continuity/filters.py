@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from finres.web.continuity.models import (
     CriticalService,
     Dependency,
+    Drill,
+    DrillNodeResult,
+    DrillServiceResult,
     ImpactRating,
     Node,
     RecoveryLayer,
@@ -68,4 +71,35 @@ class ScenarioFilterSet(FilterSet):
 
     class Meta(FilterSet.Meta):
         model = Scenario
+        fields: list[str] = []
+
+
+class DrillFilterSet(FilterSet):
+    q = SearchFilter(("code", "name", "scenario_text", "participants", "summary"))
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Drill.Kind.choices, empty_label=_("Any")
+    )
+    performed = django_filters.BooleanFilter(
+        label=_("Performed"), field_name="performed_on", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta(FilterSet.Meta):
+        model = Drill
+        fields: list[str] = []
+
+
+class DrillServiceResultFilterSet(FilterSet):
+    drill = IdFilter(label=_("Drill (id)"), field_name="drill_id")
+
+    class Meta(FilterSet.Meta):
+        model = DrillServiceResult
+        fields: list[str] = []
+
+
+class DrillNodeResultFilterSet(FilterSet):
+    drill = IdFilter(label=_("Drill (id)"), field_name="drill_id")
+    node = IdFilter(label=_("Node (id)"), field_name="node_id")
+
+    class Meta(FilterSet.Meta):
+        model = DrillNodeResult
         fields: list[str] = []

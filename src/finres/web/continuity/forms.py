@@ -11,11 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from finres.web.continuity.models import (
     CriticalService,
     Dependency,
+    Drill,
+    DrillNodeResult,
+    DrillServiceResult,
     ImpactRating,
     Node,
     RecoveryLayer,
     Scenario,
 )
+from finres.web.evidence.models import Evidence
 from finres.web.registers.forms import DATE, OrganisationModelForm, TagsField
 from finres.web.registers.models import InformationSystem, Site, Supplier
 
@@ -172,3 +176,100 @@ class ScenarioForm(OrganisationModelForm):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Graph file (YAML or JSON)"))
+
+
+# --- drills -------------------------------------------------------------------------------------
+
+
+class DrillForm(OrganisationModelForm):
+    """Plan a drill (and, once done, record its date, summary and issues)."""
+
+    class Meta:
+        model = Drill
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "scenario",
+            "scenario_text",
+            "services",
+            "nodes",
+            "suppliers",
+            "participants",
+            "planned_on",
+            "performed_on",
+            "summary",
+            "issues",
+            "evidence",
+        ]
+        widgets = {
+            "planned_on": DATE,
+            "performed_on": DATE,
+            "services": forms.CheckboxSelectMultiple,
+            "suppliers": forms.CheckboxSelectMultiple,
+            "scenario_text": forms.Textarea(attrs={"rows": 2}),
+            "participants": forms.Textarea(attrs={"rows": 2}),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "issues": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
+        super().__init__(*args, organisation=organisation, **kwargs)
+        scope_choices(
+            self,
+            organisation,
+            scenario=Scenario,
+            services=CriticalService,
+            nodes=Node,
+            suppliers=Supplier,
+        )
+        self.fields["nodes"].queryset = self.fields["nodes"].queryset.exclude(
+            kind=Node.Kind.SERVICE
+        )
+        # the current version of each piece of evidence: a replaced one is not offered
+        self.fields["evidence"].queryset = Evidence.objects.filter(
+            organisation=organisation, superseded_by__isnull=True
+        ).order_by("-pk")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("scenario") and not (data.get("scenario_text") or "").strip():
+            self.add_error("scenario_text", _("Choose a saved scenario or describe one."))
+        return data
+
+
+class DrillServiceResultForm(OptionalMinutesMixin, forms.ModelForm):
+    class Meta:
+        model = DrillServiceResult
+        fields = ["service", "recovery_time_minutes", "data_loss_minutes", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 1})}
+
+    def __init__(self, *args: Any, drill: Drill, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.drill = drill
+        self.instance.organisation = drill.organisation
+        self.fields["service"].queryset = CriticalService.objects.filter(
+            organisation=drill.organisation
+        )
+        self.fields["data_loss_minutes"].required = False
+
+    def _post_clean(self) -> None:
+        if self.cleaned_data.get("data_loss_minutes") is None:
+            self.cleaned_data["data_loss_minutes"] = 0
+        super()._post_clean()
+
+
+class DrillNodeResultForm(OptionalMinutesMixin, forms.ModelForm):
+    class Meta:
+        model = DrillNodeResult
+        fields = ["node", "layer", "recovery_time_minutes", "recovery_point_minutes", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 1})}
+
+    def __init__(self, *args: Any, drill: Drill, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.drill = drill
+        self.instance.organisation = drill.organisation
+        self.optional_minutes()
+        self.fields["node"].queryset = Node.objects.filter(organisation=drill.organisation).exclude(
+            kind=Node.Kind.SERVICE
+        )

@@ -27,6 +27,7 @@ from finres.core.resilience import (
 from finres.web.continuity.models import (
     CriticalService,
     Dependency,
+    DrillNodeResult,
     Node,
     RecoveryLayer,
     Scenario,
@@ -55,13 +56,19 @@ def duration_text(minutes: int | float | None) -> str | None:
 
 
 def load_nodes(organisation: Organisation) -> list[Node]:
-    """The organisation's nodes in file order, with what the graph and the pages need (four
-    queries whatever the size)."""
+    """The organisation's nodes in file order, with what the graph and the pages need (five
+    queries whatever the size; drills not yet performed demonstrate nothing)."""
     nodes = list(
         Node.objects.filter(organisation=organisation)
         .select_related("service", "system", "supplier", "site")
         .prefetch_related(
             Prefetch("layers", queryset=RecoveryLayer.objects.order_by("layer")),
+            Prefetch(
+                "drill_results",
+                queryset=DrillNodeResult.objects.filter(drill__performed_on__isnull=False)
+                .select_related("drill")
+                .order_by("pk"),
+            ),
             Prefetch(
                 "dependencies",
                 queryset=Dependency.objects.select_related("target").order_by("group", "pk"),

@@ -3,19 +3,28 @@ stand on, each system's recovery capability per backup layer, and saved scenario
 
 The graph is stored as rows and handed to the pure core (``finres.core.resilience``) in its own
 file format (``graph.graph_data``); the analysis is never done here. Durations are whole
-minutes. A node's recovery time and point are its stated values, unless the node has backup
-layers with a demonstrated restore: then the quickest demonstrated layer (and its recovery
-point) is used (``Node.effective_recovery``).
+minutes. A node's recovery time and point are its stated values, unless something demonstrated
+them (``Node.effective_recovery``): a backup layer's restore test, or a recorded drill.
+
+Drills and exercises (``Drill``) are planned for services and nodes and recorded with what they
+achieved: per service (met or missed against the BIA's RTO/RPO) and per node, optionally per
+backup layer. A drill's result for a node is a demonstration like a layer's restore test.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from finres.core.resilience import NodeKind
 from finres.web.audit.models import Audited
+from finres.web.evidence.models import Evidence
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import (
     CODE_VALIDATOR,
@@ -236,17 +245,76 @@ class Node(Audited, models.Model):
         if problems:
             raise ValidationError(problems)
 
-    def effective_recovery(self) -> tuple[int, int, RecoveryLayer | None]:
-        """(recovery time, recovery point, the layer they come from): the quickest demonstrated
-        backup layer, else the stated values. Uses the ``layers`` prefetch when there is one."""
-        demonstrated = [layer for layer in self.layers.all() if layer.demonstrated_on is not None]
-        if not demonstrated:
+    def effective_recovery(self) -> tuple[int, int, RecoveryLayer | DrillNodeResult | None]:
+        """(recovery time, recovery point, what demonstrated them): see ``demonstration``."""
+        shown = self.demonstration()
+        if shown is None:
             return self.recovery_time_minutes, self.recovery_point_minutes, None
-        best = min(
-            demonstrated,
-            key=lambda layer: (layer.recovery_time_minutes, layer.recovery_point_minutes),
-        )
-        return best.recovery_time_minutes, best.recovery_point_minutes, best
+        return shown.time, shown.point, shown.source
+
+    def demonstration(self) -> Demonstration | None:
+        """What the analysis uses instead of the stated values, or None.
+
+        Each backup layer counts with its latest demonstration (a layer's restore test, or a
+        recorded drill naming that layer: the more recent wins, a drill on the same day). A drill
+        naming no layer demonstrates the node as a whole: when it is at least as recent as every
+        layer's, it is used; otherwise the quickest layer is. Uses the ``layers`` and
+        ``drill_results`` prefetches when there are."""
+        latest: dict[str, Demonstration] = {}
+        for layer in self.layers.all():
+            if layer.demonstrated_on is not None:
+                latest[layer.layer] = Demonstration(
+                    layer.demonstrated_on,
+                    layer.recovery_time_minutes,
+                    layer.recovery_point_minutes,
+                    layer,
+                    layer.layer,
+                )
+        for result in self.drill_results.all():
+            performed = result.drill.performed_on
+            if performed is None:
+                continue
+            shown = Demonstration(
+                performed,
+                result.recovery_time_minutes,
+                result.recovery_point_minutes,
+                result,
+                result.layer,
+            )
+            known = latest.get(result.layer)
+            if (
+                known is None
+                or performed > known.on
+                or (
+                    performed == known.on
+                    and (
+                        isinstance(known.source, RecoveryLayer)  # the drill wins its day
+                        or (shown.time, shown.point) < (known.time, known.point)
+                    )
+                )
+            ):
+                latest[result.layer] = shown
+        whole = latest.pop("", None)
+        if whole is not None and all(whole.on >= d.on for d in latest.values()):
+            return whole
+        if not latest:
+            return whole
+        return min(latest.values(), key=lambda d: (d.time, d.point))
+
+
+@dataclass(frozen=True)
+class Demonstration:
+    """A demonstrated recovery of a node: when, the times, and the layer or drill result."""
+
+    on: dt.date
+    time: int
+    point: int
+    source: Any  # RecoveryLayer | DrillNodeResult
+    layer: str  # "" for the node as a whole
+
+    @property
+    def drill(self) -> Drill | None:
+        return self.source.drill if isinstance(self.source, DrillNodeResult) else None
 
 
 class Dependency(Audited, models.Model):
@@ -364,3 +432,153 @@ class Scenario(Audited, models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+# --- drills and exercises -----------------------------------------------------------------------
+
+
+class Drill(Audited, models.Model):
+    """A business-continuity drill or exercise (TWSE CC-20000 業務持續運作演練; blueprint 28-1,
+    28-2, 29): planned with its scope, then recorded with what it achieved."""
+
+    class Kind(models.TextChoices):
+        TABLETOP = "tabletop", _("Tabletop exercise")
+        FAILOVER = "failover", _("Technical failover test")
+        FULL_SCALE = "full_scale", _("Full-scale exercise")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("code"), max_length=40, validators=[CODE_VALIDATOR])
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    scenario = models.ForeignKey(
+        Scenario,
+        verbose_name=_("scenario"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="drills",
+        help_text=_("A saved scenario, or describe it below."),
+    )
+    scenario_text = models.TextField(_("scenario (description)"), blank=True)
+    services = models.ManyToManyField(
+        CriticalService, verbose_name=_("services in scope"), blank=True, related_name="drills"
+    )
+    nodes = models.ManyToManyField(
+        Node, verbose_name=_("systems and nodes in scope"), blank=True, related_name="drills"
+    )
+    suppliers = models.ManyToManyField(
+        Supplier,
+        verbose_name=_("suppliers involved"),
+        blank=True,
+        related_name="+",
+        help_text=_("Blueprint measure 29: the suppliers taking part in the drill."),
+    )
+    participants = models.TextField(_("participants"), blank=True)
+    planned_on = models.DateField(_("planned date"))
+    performed_on = models.DateField(_("performed on"), null=True, blank=True)
+    summary = models.TextField(_("result summary"), blank=True)
+    issues = models.TextField(
+        _("issues found"), blank=True, help_text=_("One issue per line; each may become a finding.")
+    )
+    evidence = models.ManyToManyField(
+        Evidence, verbose_name=_("evidence"), blank=True, related_name="+"
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-planned_on", "code"]
+        verbose_name = _("drill")
+        verbose_name_plural = _("drills")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="drill_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def performed(self) -> bool:
+        return self.performed_on is not None
+
+    def clean(self) -> None:
+        if self.performed_on is not None and self.performed_on > timezone.localdate():
+            raise ValidationError({"performed_on": _("A drill cannot be performed in the future.")})
+
+
+class DrillServiceResult(Audited, models.Model):
+    """What a drill achieved for a critical service, judged against the BIA's RTO and RPO."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    drill = models.ForeignKey(
+        Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="service_results"
+    )
+    service = models.ForeignKey(
+        CriticalService,
+        verbose_name=_("service"),
+        on_delete=models.CASCADE,
+        related_name="drill_results",
+    )
+    recovery_time_minutes = minutes_field(_("achieved recovery time (minutes)"))
+    data_loss_minutes = minutes_field(_("data loss (minutes)"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["drill", "service__code"]
+        verbose_name = _("drill result of a service")
+        verbose_name_plural = _("drill results of services")
+        constraints = [
+            models.UniqueConstraint(fields=["drill", "service"], name="drill_service_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.drill_id} {self.service_id}"
+
+    @property
+    def meets_rto(self) -> bool:
+        return self.recovery_time_minutes <= self.service.rto_minutes
+
+    @property
+    def meets_rpo(self) -> bool:
+        return self.data_loss_minutes <= self.service.rpo_minutes
+
+    @property
+    def rto_gap(self) -> int:
+        return max(0, self.recovery_time_minutes - self.service.rto_minutes)
+
+    @property
+    def rpo_gap(self) -> int:
+        return max(0, self.data_loss_minutes - self.service.rpo_minutes)
+
+
+class DrillNodeResult(Audited, models.Model):
+    """What a drill demonstrated for a node (a system, data store, infrastructure …), for one
+    backup layer or the node as a whole: it becomes the node's demonstrated recovery."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    drill = models.ForeignKey(
+        Drill, verbose_name=_("drill"), on_delete=models.CASCADE, related_name="node_results"
+    )
+    node = models.ForeignKey(
+        Node, verbose_name=_("node"), on_delete=models.CASCADE, related_name="drill_results"
+    )
+    layer = models.CharField(
+        _("backup layer"),
+        max_length=12,
+        choices=RecoveryLayer.Layer.choices,
+        blank=True,
+        help_text=_("Empty: the node as a whole."),
+    )
+    recovery_time_minutes = minutes_field(_("achieved recovery time (minutes)"))
+    recovery_point_minutes = minutes_field(_("data loss (minutes)"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["drill", "node__code", "layer"]
+        verbose_name = _("drill result of a node")
+        verbose_name_plural = _("drill results of nodes")
+        constraints = [
+            models.UniqueConstraint(fields=["drill", "node", "layer"], name="drill_node_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.drill_id} {self.node_id} {self.layer}".strip()

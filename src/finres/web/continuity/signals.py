@@ -1,6 +1,6 @@
-"""A scenario's failing nodes are a many-to-many link: saving the scenario does not record
-them, so each change of the set is written to the audit trail here, as an update of the
-scenario with the ids before and after."""
+"""Many-to-many links are not recorded by saving their owner (a scenario's failing nodes; a
+drill's services, nodes, suppliers and evidence), so each change of such a set is written to the
+audit trail here, as an update of the owner with the ids before and after."""
 
 from __future__ import annotations
 
@@ -12,30 +12,44 @@ from finres.web.audit.log import append
 
 
 def _changed(sender: Any, instance: Any, action: str, reverse: bool, **kwargs: Any) -> None:
-    from finres.web.continuity.models import Scenario
-
-    if reverse or not isinstance(instance, Scenario):
-        return  # the set is changed from the scenario's side only
+    field = _FIELDS.get(sender)
+    if reverse or field is None or not isinstance(instance, field[0]):
+        return  # the set is changed from its owner's side only
+    _model, name, label = field
+    memo = f"_continuity_before_{name}"
     if action.startswith("pre_"):
-        instance._continuity_before = sorted(instance.fail.values_list("pk", flat=True))
+        setattr(instance, memo, sorted(getattr(instance, name).values_list("pk", flat=True)))
         return
     if not action.startswith("post_"):
         return
-    before = getattr(instance, "_continuity_before", [])
-    after = sorted(instance.fail.values_list("pk", flat=True))
+    before = getattr(instance, memo, [])
+    after = sorted(getattr(instance, name).values_list("pk", flat=True))
     if before != after:
         append(
             "update",
-            "continuity.scenario",
+            label,
             instance.pk,
             str(instance),
-            {"fail": [before, after]},
+            {name: [before, after]},
             instance.organisation_id,
         )
-        instance._continuity_before = after
+        setattr(instance, memo, after)
+
+
+_FIELDS: dict[Any, tuple[Any, str, str]] = {}
 
 
 def connect() -> None:
-    from finres.web.continuity.models import Scenario
+    from finres.web.continuity.models import Drill, Scenario
 
-    m2m_changed.connect(_changed, sender=Scenario.fail.through, dispatch_uid="finres-continuity")
+    owners = [
+        (Scenario, "fail", "continuity.scenario"),
+        (Drill, "services", "continuity.drill"),
+        (Drill, "nodes", "continuity.drill"),
+        (Drill, "suppliers", "continuity.drill"),
+        (Drill, "evidence", "continuity.drill"),
+    ]
+    for model, name, label in owners:
+        through = getattr(model, name).through
+        _FIELDS[through] = (model, name, label)
+        m2m_changed.connect(_changed, sender=through, dispatch_uid=f"finres-continuity-{name}")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finres.web.continuity import views
+from finres.web.continuity import drill_views, views
 
 app_name = "continuity"
 urlpatterns = [
@@ -34,4 +34,35 @@ urlpatterns = [
     path("scenarios/<int:pk>/", views.ScenarioDetailView.as_view(), name="scenario_detail"),
     path("scenarios/<int:pk>/edit/", views.ScenarioEditView.as_view(), name="scenario_edit"),
     path("scenarios/<int:pk>/delete/", views.ScenarioDeleteView.as_view(), name="scenario_delete"),
+    path("drills/", drill_views.DrillListView.as_view(), name="drill_list"),
+    path("drills/export/", drill_views.DrillExportView.as_view(), name="drill_export"),
+    path("drills/new/", drill_views.DrillEditView.as_view(), name="drill_create"),
+    path("drills/<int:pk>/", drill_views.DrillDetailView.as_view(), name="drill_detail"),
+    path("drills/<int:pk>/edit/", drill_views.DrillEditView.as_view(), name="drill_edit"),
+    path("drills/<int:pk>/delete/", drill_views.DrillDeleteView.as_view(), name="drill_delete"),
+    path(
+        "drills/<int:pk>/service-results/",
+        drill_views.ResultAddView.as_view(),
+        {"what": "service"},
+        name="drill_service_result",
+    ),
+    path(
+        "drills/<int:pk>/node-results/",
+        drill_views.ResultAddView.as_view(),
+        {"what": "node"},
+        name="drill_node_result",
+    ),
+    path("drills/<int:pk>/finding/", drill_views.DrillFindingView.as_view(), name="drill_finding"),
+    path(
+        "drill-service-results/<int:pk>/delete/",
+        drill_views.ResultDeleteView.as_view(),
+        {"what": "service"},
+        name="drill_service_result_delete",
+    ),
+    path(
+        "drill-node-results/<int:pk>/delete/",
+        drill_views.ResultDeleteView.as_view(),
+        {"what": "node"},
+        name="drill_node_result_delete",
+    ),
 ]

@@ -265,15 +265,27 @@ class NodeDetailView(OrganisationMixin, View):
         layer_form: LayerForm | None = None,
     ) -> HttpResponse:
         node = get_object_or_404(
-            self.scope(Node.objects.select_related("service", "system", "supplier", "site")), pk=pk
+            self.scope(
+                Node.objects.select_related(
+                    "service", "system", "supplier", "site"
+                ).prefetch_related("layers", "drill_results__drill")
+            ),
+            pk=pk,
         )
-        recovery_time, recovery_point, layer = node.effective_recovery()
+        recovery_time, recovery_point, source = node.effective_recovery()
+        shown = node.demonstration()
         context = {
             "object": node,
             "dependencies": node.dependencies.select_related("target").order_by("group", "pk"),
             "dependents": node.dependents.select_related("node").order_by("node__code")[:200],
             "layers": node.layers.select_related("site").order_by("layer"),
-            "effective": {"time": recovery_time, "point": recovery_point, "layer": layer},
+            "effective": {
+                "time": recovery_time,
+                "point": recovery_point,
+                "layer": source if isinstance(source, RecoveryLayer) else None,
+                "drill": shown.drill if shown is not None else None,
+                "shown": shown,
+            },
             "dependency_form": dependency_form or DependencyForm(node=node),
             "layer_form": layer_form or LayerForm(node=node),
             "may": {a.value: self.may(a) for a in Action},

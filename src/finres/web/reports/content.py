@@ -18,6 +18,7 @@ from django.utils import timezone
 from finres.core.i18n import LANGUAGES, Language
 from finres.web.evidence.models import Evidence
 from finres.web.improvements.models import Finding, Milestone, RiskException
+from finres.web.incidents.services import major_incident_rows
 from finres.web.orgs.models import Organisation
 from finres.web.reports import metrics
 
@@ -117,7 +118,8 @@ def compliance_total(found: metrics.OrganisationMetrics) -> dict[str, Any]:
 
 
 def improvements_data(organisation: Organisation, year: int, as_of: dt.date) -> dict[str, Any]:
-    """Findings, plans (milestones) and exceptions: six queries."""
+    """Findings, plans (milestones) and exceptions, and the register's major incidents: seven
+    queries."""
     findings = Finding.objects.filter(organisation=organisation)
     open_q = ~Q(status=Finding.Status.CLOSED)
     counts = findings.aggregate(
@@ -180,7 +182,13 @@ def improvements_data(organisation: Organisation, year: int, as_of: dt.date) -> 
         }
 
     return {
-        "findings": {**counts, "incidents": [finding_row(r) for r in incidents]},
+        # the register's major incidents of the year, then the findings raised from incidents
+        "findings": {
+            **counts,
+            "incidents": (
+                major_incident_rows(organisation, year) + [finding_row(r) for r in incidents]
+            )[:LIST_LIMIT],
+        },
         "serious": [finding_row(r) for r in serious],
         "milestones": milestones,
         "exceptions": {

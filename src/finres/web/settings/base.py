@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "finres.web.reports",
     "finres.web.registers",
     "finres.web.continuity",
+    "finres.web.incidents",
     "finres.web.crypto",
     "finres.web.jobs",
 ]
