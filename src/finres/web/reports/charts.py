@@ -4,8 +4,16 @@ PNG for Word.
 Chinese labels need a CJK font: the first of ``CJK_FAMILIES`` that fontconfig/matplotlib can find
 (Debian's fonts-noto-cjk gives "Noto Sans CJK TC"). Pages get SVG with real text
 (``svg.fonttype='none'``: small, sharp, selectable, drawn with the browser's fonts); the PDF gets
-SVG with the glyphs drawn as paths, so WeasyPrint needs no font to draw them. Rendered charts are
-cached by the hash of their content.
+SVG with real text too (WeasyPrint draws it with the report's CJK font, which the PDF embeds
+anyway; glyph outlines (``svg-paths``) remain available but cost WeasyPrint more to draw).
+Rendered charts are cached by the hash of their content, in Django's cache (shared by every
+process when the cache is Redis or files).
+
+Thread safety: no pyplot and no per-call ``rcParams``. Each chart is its own ``Figure`` drawn
+by its own canvas; the font settings are written to ``rcParams`` once, before the first chart,
+and never changed after; what differs between outputs (text or outlines, the salt of the SVG
+ids) is carried by the canvas and renderer of the call. So charts are drawn in parallel,
+without a global lock.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ matplotlib.use("Agg")
 from django.core.cache import cache
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.projections.polar import PolarAxes
 
@@ -59,7 +69,8 @@ RESULT_COLOURS = {
 }
 SERIES_COLOURS = ("#0b5cad", "#b26a00", "#1b7f3b", "#7b3fa0", "#b3261e", "#138a8a", "#5b6776")
 
-_lock = threading.Lock()  # matplotlib's rcParams are global
+_settings_lock = threading.Lock()  # held only while the global font settings are written
+_settings_done: list[str] | None = None  # the families written
 
 
 def _first_cjk_family() -> str | None:
@@ -114,6 +125,93 @@ def _key(kind: str, output: Output, payload: Any) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+def _settings() -> None:
+    """Write the chart font settings to matplotlib's global ``rcParams`` before a figure is
+    made (text properties are read from them when an artist is created). They change only when
+    the CJK font found changes, that is once per process in practice."""
+    global _settings_done
+    families = _families()
+    if _settings_done == families:
+        return
+    with _settings_lock:
+        if _settings_done != families:
+            matplotlib.rcParams.update(
+                {"font.family": families, "font.size": 9, "svg.fonttype": "none"}
+            )
+            _settings_done = families
+
+
+def warm_up() -> None:
+    """Find the CJK font and draw one small chart, so that a process's first chart is quick
+    (matplotlib reads its font list and opens the font file once)."""
+    _settings()
+    figure = Figure(figsize=(1, 1))
+    figure.add_subplot().set_title("資安 0123")
+    _render(figure, "svg", "warm-up")
+
+
+class _SVGRenderer(RendererSVG):
+    """The SVG renderer with this call's choices instead of the global ``rcParams``."""
+
+    def __init__(self, *args: Any, as_paths: bool, salt: str, **kwargs: Any) -> None:
+        self._finres_paths = as_paths
+        self._finres_salt = salt
+        cast(Any, super()).__init__(*args, **kwargs)  # matplotlib's renderers are untyped
+
+    def _make_id(self, type: str, content: Any) -> str:
+        # Stable ids, distinct between charts inlined in one page.
+        digest = hashlib.sha256((self._finres_salt + str(content)).encode("utf-8"))
+        return f"{type}{digest.hexdigest()[:10]}"
+
+    def _draw_text_as_text(self, *args: Any, **kwargs: Any) -> None:
+        if self._finres_paths:
+            cast(Any, self)._draw_text_as_path(*args, **kwargs)
+        else:
+            cast(Any, super())._draw_text_as_text(*args, **kwargs)
+
+
+class _SVGCanvas(FigureCanvasSVG):
+    def __init__(self, figure: Figure, as_paths: bool, salt: str) -> None:
+        super().__init__(figure)
+        self._finres_paths = as_paths
+        self._finres_salt = salt
+
+    def print_svg(
+        self,
+        filename: Any,
+        *,
+        bbox_inches_restore: Any = None,
+        metadata: Any = None,
+        **_ignored: Any,  # what savefig passes to every print method (orientation …)
+    ) -> None:
+        # As FigureCanvasSVG.print_svg, with the renderer above (writes text to a buffer).
+        dpi = self.figure.dpi
+        self.figure.dpi = 72
+        width, height = self.figure.get_size_inches()
+        stream = io.TextIOWrapper(filename, encoding="utf-8", write_through=True)
+        try:
+            renderer = cast(Any, MixedModeRenderer)(
+                self.figure,
+                width,
+                height,
+                dpi,
+                _SVGRenderer(
+                    width * 72,
+                    height * 72,
+                    stream,
+                    image_dpi=dpi,
+                    metadata=metadata,
+                    as_paths=self._finres_paths,
+                    salt=self._finres_salt,
+                ),
+                bbox_inches_restore=bbox_inches_restore,
+            )
+            self.figure.draw(renderer)
+            renderer.finalize()
+        finally:
+            stream.detach()  # the caller's buffer stays open
+
+
 def _render(figure: Figure, output: Output, salt: str) -> str | bytes:
     buffer = io.BytesIO()
     if output == "png":
@@ -122,13 +220,10 @@ def _render(figure: Figure, output: Output, salt: str) -> str | bytes:
             buffer, format="png", dpi=200, metadata={"Software": None}, bbox_inches="tight"
         )
         return buffer.getvalue()
-    with matplotlib.rc_context(
-        {"svg.fonttype": "none" if output == "svg" else "path", "svg.hashsalt": salt}
-    ):
-        FigureCanvasAgg(figure)
-        figure.savefig(
-            buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
-        )
+    _SVGCanvas(figure, as_paths=output == "svg-paths", salt=salt)
+    figure.savefig(
+        buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
+    )
     svg = buffer.getvalue().decode("utf-8")
     # Inline in HTML: no XML prolog, and the viewBox scales with the page.
     svg = svg[svg.index("<svg") :]
@@ -144,9 +239,8 @@ def _cached(kind: str, output: Output, payload: Any, draw: Any) -> str | bytes:
     found = cache.get(key)
     if found is not None:
         return found
-    with _lock, matplotlib.rc_context({"font.family": _families(), "font.size": 9}):
-        figure = draw()
-        rendered = _render(figure, output, key[-16:])
+    _settings()
+    rendered = _render(draw(), output, key[-16:])
     cache.set(key, rendered, CACHE_SECONDS)
     return rendered
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,24 +225,35 @@ def _custom_font() -> Path | None:
     return None
 
 
-def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    """HTML from ``template`` printed to PDF; nothing outside the page is ever fetched."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+def _fetcher(allowed_files: set[str]) -> Any:
+    """Data URIs (the charts) and the configured font only: no file or network access."""
     from weasyprint.urls import URLFetcher
 
-    font = _custom_font()
-    allowed_files = {font.as_uri()} if font else set()
-
     class Fetcher(URLFetcher):
-        """Data URIs (the charts) and the configured font only: no file or network access."""
-
         def fetch(self, url: str, headers: Any = None) -> Any:
             if not url.startswith("data:") and url not in allowed_files:
                 raise ValueError(f"refused to fetch {url[:60]}")
             return super().fetch(url, headers)
 
-    fetcher = Fetcher(allowed_protocols={"data", "file"})
+    return Fetcher(allowed_protocols={"data", "file"})
+
+
+# One font configuration and parsed stylesheet per thread (Pango's font map is not meant to be
+# shared between threads), kept for the life of the process: the fonts are found, opened and
+# measured once instead of for every document, which is most of a first document's cost.
+_printing = threading.local()
+
+
+def _printer() -> tuple[Any, Any, Any]:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    font = _custom_font()
+    key = (str(font), PDF_CSS.stat().st_mtime_ns)
+    cached = getattr(_printing, "printer", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    fetcher = _fetcher({font.as_uri()} if font else set())
     font_config = FontConfiguration()
     css = PDF_CSS.read_text(encoding="utf-8")
     if font:
@@ -250,18 +262,50 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
             'html { font-family: "FinRes Report", "Noto Sans CJK TC", "Noto Sans TC", '
             "sans-serif; }\n"
         )
+    stylesheet = CSS(string=css, font_config=font_config, url_fetcher=fetcher)
+    printer = (font_config, stylesheet, fetcher)
+    _printing.printer = (key, printer)
+    return printer
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """HTML from ``template`` printed to PDF; nothing outside the page is ever fetched."""
+    from weasyprint import HTML
+
+    font_config, stylesheet, fetcher = _printer()
     html = render_to_string(template, context)
     document = HTML(string=html, url_fetcher=fetcher)
-    stylesheet = CSS(string=css, font_config=font_config, url_fetcher=fetcher)
     pdf: bytes = document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
     return pdf
+
+
+# Chinese, Latin, digits, regular and bold: what every report prints.
+_WARM_UP_HTML = "<h1>資安報告 Report 2025</h1><p>董事會 board 0123456789 ％–·</p>"
+
+
+def warm_up() -> None:
+    """Load what the first document of a process would otherwise wait for: WeasyPrint, the
+    fonts (found, opened, shaped and subset once) and the chart settings. Called once per
+    process by the servers and workers before they take requests; safe to call again."""
+    from django.template.loader import get_template
+    from weasyprint import HTML
+
+    charts.warm_up()
+    for template in ("reports/pdf/board_report.html", "reports/pdf/declaration.html"):
+        get_template(template)  # compiled once, kept by the cached template loader
+    font_config, stylesheet, fetcher = _printer()
+    HTML(string=_WARM_UP_HTML, url_fetcher=fetcher).write_pdf(
+        stylesheets=[stylesheet], font_config=font_config
+    )
 
 
 def board_report_pdf(report: BoardReport) -> bytes:
     shown = presentation(report_data(report))
     return render_pdf(
         "reports/pdf/board_report.html",
-        board_context(report, shown, as_img(chart_images(shown, "svg-paths"))),
+        # Charts as SVG with real text: WeasyPrint draws it with the CJK font the PDF embeds
+        # anyway, in a fraction of the time glyph outlines take.
+        board_context(report, shown, as_img(chart_images(shown, "svg"))),
     )
 
 
