@@ -243,7 +243,7 @@ def test_the_schema_lists_the_filters_with_their_bounds(schema: dict[str, Any]) 
     findings = {
         p["name"]: p["schema"] for p in schema["paths"]["/api/findings/"]["get"]["parameters"]
     }
-    assert set(findings) == {"status", "severity", "source", "overdue", "owner", "page"}
+    assert set(findings) == {"status", "severity", "source", "overdue", "owner", "page", "cursor"}
     assert findings["overdue"]["type"] == "boolean"
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -50,12 +53,86 @@ class RolePermission(permissions.BasePermission):
         return allows(role, wanted)
 
 
+# --- pagination ---------------------------------------------------------------------------------
+
+# From this row on, a numbered page reads the ids of its rows first (over an index) and then only
+# those rows, instead of building and skipping every row before it.
+DEEP_OFFSET = 1000
+
+
+class IdsFirstPaginator(DjangoPaginator):
+    """Numbered pages; deep ones fetch their ids first, then their rows by id."""
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if not isinstance(self.object_list, QuerySet) or bottom < DEEP_OFFSET:
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        found = {row.pk: row for row in self.object_list.filter(pk__in=ids).order_by()}
+        return self._get_page([found[pk] for pk in ids if pk in found], number, self)
+
+
+class KeysetPagination(CursorPagination):
+    """Keyset (cursor) pages in the view's ``cursor_ordering`` (unique: the id by default)."""
+
+    ordering: Any = "pk"
+
+
+class ListPagination(PageNumberPagination):
+    """Every API list: numbered pages (``?page=N``, with ``count``) as before, or keyset pages
+    (``?cursor=``, opaque, from the ``next``/``previous`` links) whose cost does not grow with
+    the depth. A client reading a whole list starts with ``?cursor=`` (empty) and follows
+    ``next``; a keyset page carries no ``count`` (counting is what deep reading avoids)."""
+
+    django_paginator_class = IdsFirstPaginator
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        self.keyset: KeysetPagination | None = None
+        if self.cursor_query_param in request.query_params:
+            self.keyset = KeysetPagination()
+            self.keyset.ordering = getattr(view, "cursor_ordering", ("pk",))
+            self.keyset.page_size = self.get_page_size(request)
+            return self.keyset.paginate_queryset(queryset, request, view)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        if self.keyset is not None:
+            return self.keyset.get_paginated_response(data)
+        return super().get_paginated_response(data)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        described = super().get_paginated_response_schema(schema)
+        described["required"] = ["results"]
+        described["properties"]["count"]["description"] = "With page numbers only."
+        return described
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Keyset pagination: empty for the first page, then the value "
+                "found in the next/previous links. Pages hold no count.",
+                "schema": {"type": "string"},
+            },
+        ]
+
+
 class OrganisationViewSet(StrictViewSetMixin, viewsets.ModelViewSet):
     """Base for every API endpoint over organisation data: the queryset is always filtered by
     the caller's current organisation (``organisation_path``), and new objects are created in it.
     """
 
     permission_classes = [permissions.IsAuthenticated, RolePermission]
+    pagination_class = ListPagination
+    cursor_ordering: tuple[str, ...] = ("pk",)  # unique and indexed: keyset pages
     organisation_path = "organisation"
     read_action = Action.VIEW
     write_action = Action.EDIT

@@ -24,8 +24,8 @@ from drf_spectacular.utils import extend_schema_field
 
 # Primary keys are BigAutoFields: a signed 64-bit integer on SQLite and PostgreSQL alike.
 DB_INTEGER_MAX = 2**63 - 1
-# Query parameters a list accepts besides its filters: the page number.
-PAGINATION_PARAMETERS = frozenset({"page"})
+# Query parameters a list accepts besides its filters: the page number or the keyset cursor.
+PAGINATION_PARAMETERS = frozenset({"page", "cursor"})
 UNKNOWN_PARAMETER = _("Unknown query parameter.")
 
 TRUE = frozenset({"1", "true", "yes", "on"})

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from finres.web.api import OrganisationViewSet, RolePermission, router
-from finres.web.assessments import onboarding, proposals
+from finres.web.assessments import aggregates, onboarding, proposals
 from finres.web.assessments.filters import AssessmentFilterSet, ResultFilterSet
 from finres.web.assessments.models import (
     Assessment,
@@ -35,7 +35,7 @@ from finres.web.assessments.models import (
     Result,
 )
 from finres.web.assessments.people import eligible_owners
-from finres.web.assessments.stats import COUNT_NAMES, result_counts
+from finres.web.assessments.stats import COUNT_NAMES
 from finres.web.frameworks.models import Framework
 from finres.web.orgs.roles import Action, allows
 from finres.web.strict import SlugField, StrictFieldsMixin
@@ -99,9 +99,7 @@ class AssessmentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     def get_counts(self, obj: Assessment) -> dict[str, int]:
         names = COUNT_NAMES
         if not all(hasattr(obj, name) for name in names):
-            values = RequirementResult.objects.filter(assessment=obj).aggregate(
-                **result_counts(through_results=False)
-            )
+            values = aggregates.summaries([obj.pk])[obj.pk]  # one object: its maintained counts
         else:
             values = {name: getattr(obj, name) for name in names}
         return {name.removeprefix("n_"): int(values[name]) for name in names}
@@ -189,12 +187,15 @@ class AssessmentViewSet(OrganisationViewSet):
     filterset_class = AssessmentFilterSet
 
     def get_queryset(self) -> Any:
-        return (
-            super()
-            .get_queryset()
-            .annotate(**result_counts())
-            .order_by("-period_start", "framework__code", "pk")
-        )
+        return super().get_queryset().order_by("-period_start", "framework__code", "pk")
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        # Page first, then the page's counts from the maintained tallies (one query).
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            page = list(page)
+            aggregates.attach_summaries(page)
+        return page
 
     def perform_create(self, serializer: Any) -> None:
         serializer.save()
@@ -330,7 +331,10 @@ class ResultViewSet(OrganisationViewSet):
     filterset_class = ResultFilterSet
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().order_by("assessment_id", "requirement__position", "pk")
+        # Id order: results are created with their assessment in requirement order, and a
+        # page (however deep) is read from the (organisation, id) index instead of a sort of
+        # every result by requirement position.
+        return super().get_queryset().order_by("pk")
 
     @extend_schema(exclude=True)  # results are created with their assessment: always 405
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from finres.core.maturity import Scale, scale_from_library
@@ -27,6 +27,78 @@ def maturity_scale(framework: Framework) -> Scale:
 def maturity_levels(framework: Framework) -> tuple[int, ...]:
     """The levels a result of ``framework`` may take."""
     return maturity_scale(framework).values
+
+
+def tally_key(row: Any) -> tuple[Any, ...] | None:
+    """The fields of a result the maintained counts depend on (None for an unsaved row)."""
+    if row.pk is None:
+        return None
+    return (row.assessment_id, row.result, row.maturity_level, row.proposal_state)
+
+
+class ResultQuerySet(models.QuerySet["RequirementResult"]):
+    """Bulk writes of results keep the maintained counts (``ResultTally``) correct: each
+    refreshes the assessments it touched, in the same transaction."""
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        from finres.web.assessments.aggregates import refresh_assessment_aggregates
+
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            refresh_assessment_aggregates({row.assessment_id for row in objs})
+        for row in created:
+            row._tallied = tally_key(row)
+        return created
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> Any:
+        from finres.web.assessments.aggregates import TALLY_FIELDS, refresh_assessment_aggregates
+
+        objs = list(objs)
+        names = set(fields)
+        if not names & TALLY_FIELDS:
+            return super().bulk_update(objs, fields, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            touched = {row.assessment_id for row in objs}
+            if "assessment" in names or "assessment_id" in names:
+                touched |= set(
+                    self.model._base_manager.filter(pk__in=[row.pk for row in objs]).values_list(
+                        "assessment_id", flat=True
+                    )
+                )
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
+            refresh_assessment_aggregates(touched)
+        for row in objs:
+            row._tallied = tally_key(row)
+        return updated
+
+    def update(self, **kwargs: Any) -> int:
+        from finres.web.assessments.aggregates import TALLY_FIELDS, refresh_assessment_aggregates
+
+        if not set(kwargs) & TALLY_FIELDS:
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            touched = set(self.order_by().values_list("assessment_id", flat=True).distinct())
+            count = super().update(**kwargs)
+            if "assessment" in kwargs or "assessment_id" in kwargs:
+                target = kwargs.get("assessment_id", kwargs.get("assessment"))
+                touched.add(getattr(target, "pk", target))
+            refresh_assessment_aggregates(touched)
+        return count
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        from finres.web.assessments.aggregates import refresh_assessment_aggregates
+
+        with transaction.atomic(using=self.db, savepoint=False):
+            touched = set(self.order_by().values_list("assessment_id", flat=True).distinct())
+            deleted = super().delete()
+            refresh_assessment_aggregates(touched)
+        return deleted
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
 
 class Result(models.TextChoices):
@@ -86,6 +158,10 @@ class ProposalState(models.TextChoices):
 class RequirementResult(Audited, models.Model):
     """The result for one requirement in one assessment.
 
+    Every write keeps the maintained counts (``ResultTally``) in step in the same transaction:
+    ``save``/``delete`` here, and the bulk paths through ``ResultQuerySet`` (see
+    ``finres.web.assessments.aggregates``).
+
     ``organisation`` repeats the assessment's so that every query can be scoped (and indexed)
     without a join. A result proposed through the library's mappings waits in
     ``proposed_result`` with its provenance until a person accepts or overrides it.
@@ -124,6 +200,8 @@ class RequirementResult(Audited, models.Model):
     soa_implemented = models.BooleanField(_("implemented (SoA)"), null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
 
+    objects = ResultQuerySet.as_manager()
+
     class Meta:
         ordering = ["assessment", "requirement__position"]
         constraints = [
@@ -138,6 +216,35 @@ class RequirementResult(Audited, models.Model):
 
     def __str__(self) -> str:
         return f"{self.requirement.label} · {self.get_result_display()}"
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> RequirementResult:
+        row = super().from_db(db, field_names, values)
+        row._tallied = tally_key(row)  # what the maintained counts hold for this row
+        return row
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from finres.web.assessments.aggregates import refresh_assessment_aggregates
+
+        before = getattr(self, "_tallied", None)
+        with transaction.atomic(savepoint=False):
+            super().save(*args, **kwargs)
+            after = tally_key(self)
+            if before != after:
+                refresh_assessment_aggregates(
+                    {key[0] for key in (before, after) if key is not None}
+                )
+        self._tallied = after
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        from finres.web.assessments.aggregates import refresh_assessment_aggregates
+
+        assessment_id = self.assessment_id
+        with transaction.atomic(savepoint=False):
+            deleted = super().delete(*args, **kwargs)
+            refresh_assessment_aggregates([assessment_id])
+        self._tallied = None
+        return deleted
 
     def clean(self) -> None:
         """The rules every change of a result follows, in forms and in the API alike."""
@@ -182,6 +289,33 @@ class RequirementResult(Audited, models.Model):
         if self.soa_applicable is not None:
             return self.soa_applicable
         return self.result != Result.NOT_APPLICABLE
+
+
+class ResultTally(models.Model):
+    """How many results of an assessment have a given result, maturity level and proposal state.
+
+    Maintained, never edited by hand: ``finres.web.assessments.aggregates`` recomputes an
+    assessment's rows from its results whenever they change, in the same transaction, so the
+    dashboard, the lists and the reports read a few hundred rows instead of the whole history.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="tallies")
+    result = models.CharField(max_length=24, choices=Result.choices)
+    maturity_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    pending = models.BooleanField(default=False)  # a proposal awaits review
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["assessment", "result", "maturity_level", "pending", "count"],
+                name="tally_covering",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.result} {self.maturity_level}: {self.count}"
 
 
 class ApplicabilitySnapshot(Audited, models.Model):

@@ -24,7 +24,7 @@ from django.views.generic import CreateView, ListView, UpdateView
 from finres.core.dates import DateError
 from finres.core.dates import parse_date as typed_date
 from finres.core.i18n import label
-from finres.web.assessments import onboarding, proposals, soa
+from finres.web.assessments import aggregates, onboarding, proposals, soa
 from finres.web.assessments.filters import ResultFilterSet
 from finres.web.assessments.forms import (
     AssessmentCreateForm,
@@ -41,7 +41,7 @@ from finres.web.assessments.models import (
     RequirementResult,
     Result,
 )
-from finres.web.assessments.stats import result_counts
+from finres.web.audit.log import bulk_rows
 from finres.web.audit.models import AuditEvent
 from finres.web.audit.present import Presenter
 from finres.web.filtering import page_filters
@@ -97,14 +97,18 @@ class AssessmentListView(AssessmentScoped, ListView):
     template_name = "assessments/list.html"
 
     def get_queryset(self) -> QuerySet[Assessment]:
-        # Counts by result for the whole page in the same query as the page itself.
         return (
             super()
             .get_queryset()
             .select_related("framework")
-            .annotate(**result_counts())
             .order_by("-period_start", "framework__code", "pk")
         )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # Page first, then the page's counts by result from the maintained tallies.
+        aggregates.attach_summaries(context["object_list"])
+        return context
 
 
 class AssessmentCreateView(AssessmentScoped, CreateView):
@@ -198,7 +202,6 @@ class AssessmentDetailView(AssessmentScoped, ListView):
             self.scope(RequirementResult.objects.all())
             .filter(assessment=self.assessment_object)
             .select_related("requirement", "owner")
-            .annotate(evidence_count=Count("evidence_links"))
             .order_by("requirement__position", "pk")
         )
         self.filterset = page_filters(self.request, ResultFilterSet, rows, only=PAGE_FILTERS)
@@ -207,9 +210,8 @@ class AssessmentDetailView(AssessmentScoped, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         assessment = self.assessment_object
-        summary = self.scope(RequirementResult.objects.filter(assessment=assessment)).aggregate(
-            **result_counts(through_results=False)
-        )
+        attach_evidence_counts(context["object_list"])  # the page's rows only
+        summary = aggregates.summaries([assessment.pk])[assessment.pk]
         pending = list(
             self.scope(RequirementResult.objects.all())
             .filter(assessment=assessment, proposal_state=ProposalState.PENDING)
@@ -225,6 +227,22 @@ class AssessmentDetailView(AssessmentScoped, ListView):
             is_soa=assessment.framework.code == ISO27001_ANNEX_A,
         )
         return context
+
+
+def attach_evidence_counts(rows: Any) -> None:
+    """Set ``evidence_count`` on each result of a page: one grouped query over the page."""
+    from finres.web.evidence.models import EvidenceLink
+
+    rows = list(rows)
+    counts = dict(
+        EvidenceLink.objects.filter(result_id__in=[row.pk for row in rows])
+        .order_by()
+        .values_list("result_id")
+        .annotate(n=Count("pk"))
+        .values_list("result_id", "n")
+    )
+    for row in rows:
+        row.evidence_count = counts.get(row.pk, 0)
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -302,16 +320,27 @@ class ResultDetailView(ResultEditing, View):
 
     def history(self, row: RequirementResult) -> list[AuditEvent]:
         key = str(row.pk)
+        result = Q(model=proposals.RESULT_MODEL)
         events = list(
-            AuditEvent.objects.filter(
-                organisation_id=self.organisation.pk, model=proposals.RESULT_MODEL
+            AuditEvent.objects.filter(organisation_id=self.organisation.pk)
+            .filter(
+                (result & Q(object_id=key))
+                | (result & Q(object_id="bulk", changes__results__has_key=key))
+                # bulk events (audit.log.append_bulk, e.g. the XLSX import) whose rows are results
+                | Q(
+                    object_id="bulk",
+                    changes__bulk__model=proposals.RESULT_MODEL,
+                    changes__bulk__rows__has_key=key,
+                )
             )
-            .filter(Q(object_id=key) | Q(object_id="bulk", changes__results__has_key=key))
             .order_by("-sequence")[: self.history_limit]
         )
         presenter = Presenter()
         for event in events:
-            if event.object_id == "bulk":
+            bulk = bulk_rows(event.changes) if event.object_id == "bulk" else None
+            if bulk is not None:
+                event.row_changes = bulk["rows"].get(key, {}).get("changes", {})
+            elif event.object_id == "bulk":
                 event.row_changes = event.changes.get("results", {}).get(key, {})
             else:
                 event.row_changes = event.changes
@@ -426,6 +455,7 @@ class ProposalListView(AssessmentScoped, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         assessment = self.assessment_object
+        attach_evidence_counts(context["object_list"])  # the page's rows only
         context.update(
             assessment=assessment,
             can_decide=self.may(Action.MANAGE)

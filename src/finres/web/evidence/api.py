@@ -73,7 +73,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     url = serializers.CharField(read_only=True, help_text="The http(s) link; empty for a file.")
     superseded_by = serializers.SerializerMethodField()
-    link_count = serializers.IntegerField(read_only=True, default=None)
+    link_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Evidence
@@ -100,6 +100,11 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "link_count",
         ]
         read_only_fields = fields
+
+    def get_link_count(self, evidence: Evidence) -> int:
+        """Counted for a whole page at once (``attach_link_counts``); a single object alone."""
+        found = getattr(evidence, "link_count", None)
+        return int(found) if found is not None else evidence.links.count()
 
     def get_superseded_by(self, evidence: Evidence) -> int | None:
         try:
@@ -171,6 +176,7 @@ class EvidenceViewSet(OrganisationViewSet):
     filterset_class = EvidenceFilterSet
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     conflict_actions = ("destroy",)
+    cursor_ordering = ("-pk",)  # keyset pages newest first, like the numbered ones
 
     @property
     def write_action(self) -> Action:  # type: ignore[override]
@@ -182,6 +188,10 @@ class EvidenceViewSet(OrganisationViewSet):
         if organisation is None:
             raise PermissionDenied("no organisation")
         return services.evidence_for(organisation).order_by("-created", "-pk")
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else services.attach_link_counts(page)
 
     def get_serializer_class(self) -> Any:
         return {

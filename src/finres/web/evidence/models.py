@@ -75,6 +75,8 @@ class Evidence(Audited, models.Model):
         indexes = [
             models.Index(fields=["organisation", "expiry_date"]),
             models.Index(fields=["organisation", "review_state"]),
+            # the lists' order (newest first): a page is read from the index, not sorted
+            models.Index(fields=["organisation", "created", "id"], name="evidence_org_created"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -43,12 +43,30 @@ def check_dates(effective: dt.date | None, expiry: dt.date | None) -> None:
 
 
 def evidence_for(organisation: Organisation) -> QuerySet[Evidence]:
-    """The organisation's evidence with what every list shows, in a fixed number of queries."""
-    return (
-        Evidence.objects.filter(organisation=organisation)
-        .select_related("uploaded_by", "reviewer", "superseded_by")
-        .annotate(link_count=Count("links", distinct=True))
+    """The organisation's evidence with the people and newer version every list shows.
+
+    Link counts are not part of it (a grouped count over every link before taking a page):
+    lists take their page first, then ``attach_link_counts`` counts that page's links.
+    """
+    return Evidence.objects.filter(organisation=organisation).select_related(
+        "uploaded_by", "reviewer", "superseded_by"
     )
+
+
+def attach_link_counts(rows: Iterable[Evidence]) -> list[Evidence]:
+    """Set ``link_count`` on each piece of evidence of a page: one grouped query over the
+    (evidence, result) index, whatever the number of links in the organisation."""
+    rows = list(rows)
+    counts = dict(
+        EvidenceLink.objects.filter(evidence_id__in=[row.pk for row in rows])
+        .order_by()
+        .values_list("evidence_id")
+        .annotate(n=Count("pk"))
+        .values_list("evidence_id", "n")
+    )
+    for row in rows:
+        row.link_count = counts.get(row.pk, 0)
+    return rows
 
 
 def is_current_q() -> Q:

@@ -1,11 +1,12 @@
 """Figures for the dashboard, the group view and the board report.
 
-Everything is computed with a fixed number of queries, whatever the number of assessments,
-results or organisations: the assessments (one query), the results of the year and the year
-before counted by assessment, result and maturity level (one aggregate query), the maturity
-levels over the trend window of the requirements that reach the NIST CSF (one query) and the
-maturity targets (one query). The scoring itself is the
-pure core's (``finres.core.maturity``).
+Everything is computed with a fixed number of small queries, whatever the number of assessments,
+results or organisations: the assessments (one query), the maintained counts by assessment,
+result and maturity level of the year and the year before (``assessments.aggregates``, one
+query), the maturity levels over the trend window of the results of frameworks that reach the
+NIST CSF (one query over the (assessment, requirement) index; the library says which
+requirements reach it) and the maturity targets (one query). No query reads the whole history.
+The scoring itself is the pure core's (``finres.core.maturity``).
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from finres.core import maturity as scoring
 from finres.core.applicability import ApplicableRequirement, Status, applicable, tier_of
 from finres.core.i18n import Language
 from finres.core.library import Library, load_library
+from finres.web.assessments import aggregates
 from finres.web.assessments.models import Assessment, MaturityTarget, RequirementResult, Result
-from finres.web.frameworks.models import Mapping as RequirementMapping
 from finres.web.language import current_language
 from finres.web.orgs.models import Organisation
 
@@ -241,6 +242,10 @@ class OrganisationMetrics:
 # --- the computation ----------------------------------------------------------------------------
 
 
+def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
 def collect(
     organisations: Sequence[Organisation],
     year: int | None = None,
@@ -311,44 +316,32 @@ def collect(
         wanted.update(info.pk for info in newest.values())
     info_by_pk = {info.pk: info for info in assessments}
 
-    tallies: dict[int, dict[tuple[str, int | None], int]] = defaultdict(dict)
-    if wanted:
-        for row in (
-            RequirementResult.objects.filter(organisation_id__in=org_ids, assessment_id__in=wanted)
-            .order_by()
-            .values("assessment_id", "result", "maturity_level")
-            .annotate(n=Count("pk"))
-        ):
-            tallies[row["assessment_id"]][(row["result"], row["maturity_level"])] = row["n"]
+    # Counts by result and by maturity level: the maintained per-assessment tallies.
+    tallies = aggregates.result_level_counts(wanted)
 
-    # Maturity levels of the requirements that reach the CSF, one row per result.
+    # Maturity levels of the requirements that reach the CSF, one row per result. Only the
+    # assessments of frameworks that reach the CSF at all are read, through the
+    # (assessment, requirement) index: the cost follows those frameworks' results in the trend
+    # window, never the institution's whole history, and no statistics can turn it into a scan.
     levels: dict[tuple[int, int], dict[scoring.Key, list[int]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    # The CSF roll-up covers the whole trend window (its query reads mapped requirements only).
-    window_ids = [info.pk for info in assessments if info.year in window[info.organisation_id]]
-    if window_ids:
-        reaches_csf = Q(requirement__framework__code=scoring.CSF_FRAMEWORK_ID) | Q(
-            Exists(RequirementMapping.objects.filter(source_id=OuterRef("requirement_id")))
-        )
-        for org_id, assessment_id, framework, requirement, level in (
-            RequirementResult.objects.filter(
-                organisation_id__in=org_ids,
-                assessment_id__in=window_ids,
-                maturity_level__isnull=False,
-            )
-            .filter(reaches_csf)
+    reaching = {framework for framework, _ in links}
+    window_ids = [
+        info.pk
+        for info in assessments
+        if info.year in window[info.organisation_id] and info.framework_code in reaching
+    ]
+    for chunk in _chunks(window_ids):
+        for assessment_id, requirement, level in (
+            RequirementResult.objects.filter(assessment_id__in=chunk, maturity_level__isnull=False)
             .order_by()
-            .values_list(
-                "organisation_id",
-                "assessment_id",
-                "requirement__framework__code",
-                "requirement__code",
-                "maturity_level",
-            )
+            .values_list("assessment_id", "requirement__code", "maturity_level")
         ):
-            year_of = info_by_pk[assessment_id].year
-            levels[(org_id, year_of)][(framework, requirement)].append(level)
+            info = info_by_pk[assessment_id]
+            key = (info.framework_code, requirement)
+            if key in links:
+                levels[(info.organisation_id, info.year)][key].append(level)
 
     targets: dict[int, list[scoring.Target]] = defaultdict(list)
     for org_id, framework, tier, level in (
