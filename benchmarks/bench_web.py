@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     clients = [(user.get_username(), client), ("demo-group-ciso", group)]
     pages, others = web_measure.discover(clients, samples)
     log(f"{len(pages)} pages and API lists to measure, {len(others)} other routes")
-    web_measure.measure_pages(pages, args.repeats, log)
+    web_measure.measure_pages(pages, args.repeats, log, args.detail_repeats)
     result["pages"] = [p.row() for p in pages]
     result["not_measured"] = [o for o in others if o["reason"] != "POST only"]
     result["post_only"] = sorted(o["name"] for o in others if o["reason"] == "POST only")
@@ -163,6 +163,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["audit"] = web_measure.audit(args.document_repeats)
         log("writes …")
         result["writes"] = web_measure.writes(client, samples, max(1, args.repeats))
+        result["audit"] += web_measure.audit(1, incremental=True)
     result["environment"]["load_after"] = os.getloadavg()
     if not args.data_dir and database == "sqlite" and not args.keep:
         import shutil
@@ -244,6 +245,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--analyze", action="store_true", help="run ANALYZE before measuring")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--repeats", type=int, default=30, help="warm requests per page")
+    parser.add_argument(
+        "--detail-repeats",
+        type=int,
+        default=-1,
+        help="warm requests for the pages of one object (default: as --repeats)",
+    )
     parser.add_argument("--document-repeats", type=int, default=5)
     parser.add_argument("--import-rows", type=int, default=5_000)
     parser.add_argument("--pages-only", action="store_true", help="pages and API lists only")

@@ -303,17 +303,35 @@ def login_client(user: Any) -> Any:
     return client
 
 
-def timed(client: Any, method: str, url: str, **kwargs: Any) -> tuple[Any, float, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+class QueryCount:
+    """SQL statements run inside the block (no limit, unlike Django's 9,000-query log)."""
 
-    with CaptureQueriesContext(connection) as captured:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self) -> QueryCount:
+        from django.db import connection
+
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._wrapper.__exit__(*exc)
+
+
+def timed(client: Any, method: str, url: str, **kwargs: Any) -> tuple[Any, float, int]:
+    with QueryCount() as queries:
         start = time.perf_counter()
         response = getattr(client, method)(url, **kwargs)
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)
         elapsed = time.perf_counter() - start
-    return response, elapsed, len(captured.captured_queries)
+    return response, elapsed, queries.count
 
 
 def discover(
@@ -390,39 +408,49 @@ def deep_page(client: Any, url: str, response: Any) -> str | None:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def measure_pages(pages: list[Page], repeats: int, progress: Callable[[str], None]) -> None:
-    """``repeats`` warm requests per page after the first (0: the first request only)."""
+def is_list(page: Page) -> bool:
+    """Lists, overviews and reports (no object in the path) and deep API pages."""
+    return not params(page.route) or "deep page" in page.name
+
+
+def measure_pages(
+    pages: list[Page], repeats: int, progress: Callable[[str], None], other_repeats: int = -1
+) -> None:
+    """``repeats`` warm requests per page after the first (0: the first request only);
+    ``other_repeats`` (if not negative) for the pages of one object (detail, edit forms)."""
     for page in pages:
-        if not page.cold_ms:
-            _, elapsed, page.queries = timed(page.client, "get", page.url, **page.headers)
-            page.cold_ms = elapsed * 1000
-        if not repeats:
-            page.times = [page.cold_ms / 1000]
-        for _ in range(repeats):
-            response, elapsed, queries = timed(page.client, "get", page.url, **page.headers)
-            if response.status_code != 200:
-                raise RuntimeError(f"{page.url} answered {response.status_code}")
-            page.times.append(elapsed)
-            page.queries = queries
-            page.bytes = len(response.content) if not getattr(response, "streaming", 0) else 0
-        progress(f"{page.name:<48} p50 {p50(page.times):8.1f} ms  p95 {p95(page.times):8.1f} ms")
+        repeats_here = other_repeats if other_repeats >= 0 and not is_list(page) else repeats
+        page_repeats(page, repeats_here, progress)
+
+
+def page_repeats(page: Page, repeats: int, progress: Callable[[str], None]) -> None:
+    if not page.cold_ms:
+        _, elapsed, page.queries = timed(page.client, "get", page.url, **page.headers)
+        page.cold_ms = elapsed * 1000
+    if not repeats:
+        page.times = [page.cold_ms / 1000]
+    for _ in range(repeats):
+        response, elapsed, queries = timed(page.client, "get", page.url, **page.headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"{page.url} answered {response.status_code}")
+        page.times.append(elapsed)
+        page.queries = queries
+        page.bytes = len(response.content) if not getattr(response, "streaming", 0) else 0
+    progress(f"{page.name:<48} p50 {p50(page.times):8.1f} ms  p95 {p95(page.times):8.1f} ms")
 
 
 def _operation(
     name: str, run: Callable[[], Any], repeats: int, check: Callable[[Any], bool] | None = None
 ) -> dict[str, Any]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     times = []
     queries = 0
     outcome: Any = None
     for _ in range(repeats):
-        with CaptureQueriesContext(connection) as captured:
+        with QueryCount() as counted:
             start = time.perf_counter()
             outcome = run()
             times.append(time.perf_counter() - start)
-        queries = len(captured.captured_queries)
+        queries = counted.count
         if check is not None and not check(outcome):
             body = getattr(outcome, "content", b"")[:500].decode("utf-8", "replace")
             raise RuntimeError(f"{name}: unexpected outcome {outcome!r:.300} {body}")
@@ -464,6 +492,7 @@ def documents(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any
         except NoReverseMatch:
             continue
         rows.append(_operation(name, lambda url=url: _drain(get(url)), repeats, _ok))
+    rows += job_documents(client, report, repeats)
     from finres.web.evidence.xlsx import export_assessment
 
     rows.append(
@@ -477,6 +506,54 @@ def documents(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any
             "assessment XLSX export (render)", lambda: export_assessment(samples.large), repeats
         )
     )
+    return rows
+
+
+def job_documents(client: Any, report: Any, repeats: int) -> list[dict[str, Any]]:
+    """Documents made by background jobs (when the code has them): the request that starts
+    the job (not waiting for it), then the job's run as a worker does it, one after the other."""
+    try:
+        from finres.web.jobs import services as job_services
+        from finres.web.jobs.models import Job
+    except ImportError:
+        return []
+    from django.conf import settings
+    from django.urls import reverse
+
+    rows = []
+    waited = getattr(settings, "FINRES_JOB_WAIT_SECONDS", None)
+    settings.FINRES_JOB_WAIT_SECONDS = 0  # the request only starts the job: no worker here
+
+    def work() -> Any:
+        job = Job.objects.filter(state=Job.State.QUEUED).order_by("-pk").first()
+        return job_services.run(job.pk) if job else "no job"
+
+    try:
+        for name, view in (("PDF", "reports:board_pdf"), ("DOCX", "reports:board_docx")):
+            url = reverse(view, args=[report.pk])
+            runs = [
+                (
+                    _operation(
+                        f"board report {name} (job: request)", lambda u=url: client.get(u), 1, _ok
+                    ),
+                    _operation(
+                        f"board report {name} (job: run)", work, 1, lambda s: s == "succeeded"
+                    ),
+                )
+                for _ in range(repeats)
+            ]
+            for k in range(2):
+                row = runs[0][k]
+                times = [run[k]["first_ms"] / 1000 for run in runs]
+                row.update(
+                    p50_ms=round(p50(times), 1), p95_ms=round(p95(times), 1), runs=len(times)
+                )
+                rows.append(row)
+    finally:
+        if waited is None:
+            del settings.FINRES_JOB_WAIT_SECONDS
+        else:
+            settings.FINRES_JOB_WAIT_SECONDS = waited
     return rows
 
 
@@ -515,27 +592,34 @@ def xlsx_import(samples: Samples, changed: int) -> dict[str, Any]:
     return row
 
 
-def audit(repeats: int) -> list[dict[str, Any]]:
+def audit(repeats: int, incremental: bool = False) -> list[dict[str, Any]]:
+    """The whole trail verified again; or (``incremental``) only what was not verified yet,
+    when the code keeps a checkpoint (``verify_trail(full=…)``)."""
+    import inspect
+
     from finres.web.audit import verification
 
-    rows = [
-        _operation(
-            "audit verify (full)", verification.verify_trail, repeats, lambda r: not r.breaks
-        )
-    ]
-    for name in ("verify_incremental", "verify_new", "verify_since_last"):
-        function = getattr(verification, name, None)
-        if callable(function):
-            rows.append(_operation(f"audit verify (incremental: {name})", function, repeats))
-            break
-    return rows
+    has_full = "full" in inspect.signature(verification.verify_trail).parameters
+    if incremental:
+        if not has_full:
+            return []
+        return [
+            _operation(
+                "audit verify (incremental, after the writes)",
+                lambda: verification.verify_trail(),
+                1,
+                lambda r: not r.breaks,
+            )
+        ]
+    full = (lambda: verification.verify_trail(full=True)) if has_full else verification.verify_trail
+    return [_operation("audit verify (full)", full, repeats, lambda r: not r.breaks)]
 
 
 def writes(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any]]:
     """A few writes through the API, as a person makes them (each one changes something)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from finres.web.assessments.models import RequirementResult
+    from finres.web.assessments.models import RequirementResult, Result
     from finres.web.evidence.models import EvidenceLink
     from finres.web.improvements.models import Finding
 
@@ -555,7 +639,7 @@ def writes(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any]]:
 
     def save_result() -> Any:
         n = next(counter)
-        value = ("compliant", "partial")[n % 2]
+        value = (Result.COMPLIANT, Result.PARTIAL)[n % 2].value
         return client.patch(
             f"/api/assessment-results/{result_ids[n % len(result_ids)]}/",
             {"result": value, "comments": f"基準測試 {n}"},
