@@ -155,15 +155,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["not_measured"] = [o for o in others if o["reason"] != "POST only"]
     result["post_only"] = sorted(o["name"] for o in others if o["reason"] == "POST only")
     if not args.pages_only:
-        log("documents …")
-        result["documents"] = web_measure.documents(client, samples, args.document_repeats)
-        log("XLSX import …")
-        result["xlsx_import"] = web_measure.xlsx_import(samples, args.import_rows)
-        log("audit verification …")
-        result["audit"] = web_measure.audit(args.document_repeats)
-        log("writes …")
-        result["writes"] = web_measure.writes(client, samples, max(1, args.repeats))
-        result["audit"] += web_measure.audit(1, incremental=True)
+        # A failing measure is reported in the result, not allowed to lose the others.
+        sections = [
+            ("documents", lambda: web_measure.documents(client, samples, args.document_repeats)),
+            ("xlsx_import", lambda: web_measure.xlsx_import(samples, args.import_rows)),
+            ("audit", lambda: web_measure.audit(args.document_repeats)),
+            ("writes", lambda: web_measure.writes(client, samples, max(1, args.repeats))),
+            ("audit", lambda: web_measure.audit(1, incremental=True)),
+        ]
+        for section, measure in sections:
+            log(f"{section} …")
+            try:
+                rows = measure()
+            except Exception as error:
+                result.setdefault("errors", []).append(f"{section}: {error}"[:2000])
+                log(f"{section} failed: {error}")
+                continue
+            if isinstance(rows, list) and section in result:
+                result[section] += rows
+            else:
+                result[section] = rows
     result["environment"]["load_after"] = os.getloadavg()
     if not args.data_dir and database == "sqlite" and not args.keep:
         import shutil
@@ -220,6 +231,8 @@ def table(result: dict[str, Any]) -> str:
                     f"{row['name']:<58} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
                     f"{row['first_ms']:>9.1f} {row['queries']:>8}"
                 )
+    for error in result.get("errors", []):
+        lines += ["", f"failed: {error}"]
     if "xlsx_import" in result:
         row = result["xlsx_import"]
         lines += ["", f"{row['name']}: {row['first_ms'] / 1000:.1f} s, {row['queries']} queries"]

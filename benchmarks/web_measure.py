@@ -211,13 +211,18 @@ class Samples:
         parts = template.split("/")
         for i, part in enumerate(parts[1:], 1):
             if "<" in part or "(?P" in part:
-                word = parts[i - 1].replace("-", "")
+                word = parts[i - 1].replace("-", "").replace("_", "")
                 singular = word[:-1] if word.endswith("s") else word
-                for model in apps.get_models():
-                    if model.__module__.startswith("finres.web.") and (
-                        model._meta.model_name in (word, singular)
-                    ):
-                        return model
+                ours = [m for m in apps.get_models() if m.__module__.startswith("finres.web.")]
+                # The app's own model first ("crypto/assets" → crypto.CryptoAsset), then any.
+                for app_first in (True, False):
+                    for model in ours:
+                        if app_first and model._meta.app_label != parts[0]:
+                            continue
+                        if model._meta.model_name in (word, singular) or (
+                            len(singular) > 3 and model._meta.model_name.endswith(singular)
+                        ):
+                            return model
                 return None
         return None
 
@@ -287,6 +292,26 @@ class Samples:
         return out
 
 
+def linked_values(client: Any, template: str) -> dict[str, Any] | None:
+    """Parameters of ``template`` taken from a link on the page above it (or the one above)."""
+    names = params(template)
+    pattern = re.compile(
+        "^/" + PARAM.sub("([^/?#]+)", template.replace("\\", "")).replace(".", "\\.") + "$"
+    )
+    parts = template.split("/")
+    first = next(i for i, part in enumerate(parts) if "<" in part or "(?P" in part)
+    for end in range(first, 0, -1):
+        above = "/" + "/".join(parts[:end]) + "/"
+        response = client.get(above)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        for href in re.findall(r'href="([^"]+)"', response.content.decode("utf-8", "replace")):
+            match = pattern.match(href.split("?")[0])
+            if match:
+                return dict(zip(names, match.groups(), strict=True))
+    return None
+
+
 def login_client(user: Any) -> Any:
     """A test client with a completed log-in (password and a verified second factor)."""
     from django.test import Client
@@ -351,6 +376,8 @@ def discover(
             others.append({"name": name, "route": route.template, "reason": reason})
             continue
         values = samples.values(route)
+        if values is None:  # a link to such a page on the pages above it
+            values = linked_values(clients[0][1], route.template)
         if values is None:
             others.append({"name": name, "route": route.template, "reason": "no sample"})
             continue
