@@ -344,3 +344,66 @@ def test_the_board_report_reads_the_register(org: Organisation) -> None:
         content.improvements_data(org, now.year - 1, timezone.localdate())["findings"]["incidents"]
         == []
     )
+
+
+# --- languages ----------------------------------------------------------------------------------
+
+
+def english_phrases() -> list[str]:
+    """The English source of every interface message of the drill and incident pages (the
+    literal parts of at least ten characters), which a zh-TW page must not show."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2] / "src" / "finres" / "web"
+    phrases: set[str] = set()
+    for app in ("continuity", "incidents"):
+        with (root / app / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po").open("rb") as f:
+            for message in read_po(f):
+                if not message.id or not isinstance(message.id, str):
+                    continue
+                for part in re.split(r"%\(\w+\)s|%s", message.id):
+                    if len(part.strip()) >= 10 and " " in part.strip():
+                        phrases.add(part.strip())
+    return sorted(phrases)
+
+
+def test_pages_speak_the_users_language(client_for: Any) -> None:
+    from finres.web.continuity.models import Drill
+    from finres.web.setup import load_demo
+
+    context = load_demo()
+    securities = context.organisations["securities"]
+    client = client_for(Role.CISO, securities)
+    drill = Drill.objects.get(organisation=securities, code="DR-2026-01")
+    incident = Incident.objects.get(organisation=securities, code="INC-2026-001")
+    regime = ReportingRegime.objects.get(organisation=securities, code="INT-ESC")
+    pages = [
+        "/continuity/drills/",
+        f"/continuity/drills/{drill.pk}/",
+        "/continuity/drills/new/",
+        f"/continuity/drills/{drill.pk}/edit/",
+        "/incidents/",
+        f"/incidents/{incident.pk}/",
+        "/incidents/new/",
+        f"/incidents/{incident.pk}/edit/",
+        f"/incidents/{incident.pk}/report/",
+        "/incidents/regimes/",
+        "/incidents/regimes/new/",
+        f"/incidents/regimes/{regime.pk}/",
+        "/incidents/regimes/shipped/eu-dora/",
+    ]
+    phrases = english_phrases()
+    assert len(phrases) > 50
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert [p for p in phrases if p in body] == [], url
+    overdue = client.get("/incidents/").content.decode()
+    assert "已逾期" in overdue and 'data-overdue="yes"' in overdue  # the demo's closing report
+    client.cookies["django_language"] = "en"
+    assert "Drills due" in client.get("/continuity/drills/").content.decode()
+    assert "Reporting deadlines" in client.get(f"/incidents/{incident.pk}/").content.decode()

@@ -245,6 +245,7 @@ class DrillServiceResultForm(OptionalMinutesMixin, forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 1})}
 
     def __init__(self, *args: Any, drill: Drill, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "service_result_%s")  # two result forms on one page
         super().__init__(*args, **kwargs)
         self.instance.drill = drill
         self.instance.organisation = drill.organisation
@@ -266,6 +267,7 @@ class DrillNodeResultForm(OptionalMinutesMixin, forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 1})}
 
     def __init__(self, *args: Any, drill: Drill, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "node_result_%s")
         super().__init__(*args, **kwargs)
         self.instance.drill = drill
         self.instance.organisation = drill.organisation

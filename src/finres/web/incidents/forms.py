@@ -105,6 +105,7 @@ class SubmissionForm(forms.ModelForm):
         model = Submission
         fields = ["stage", "submitted_at", "reference", "notes"]
         widgets = {"submitted_at": DATETIME, "notes": forms.Textarea(attrs={"rows": 1})}
+        labels = {"reference": _("report reference")}
 
     def __init__(self, *args: Any, incident: Incident, regime: core.Regime | None, **kwargs: Any):
         super().__init__(*args, **kwargs)
