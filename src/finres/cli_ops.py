@@ -39,6 +39,17 @@ def serve(
             help="Address of the TLS proxy in front: its X-Forwarded-* headers are trusted.",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            envvar="FINRES_WORKERS",
+            help="Server processes (gunicorn, 4 threads each); default: 1 on SQLite "
+            "(waitress), the CPU cores + 1 on PostgreSQL.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web application (embedded default: SQLite and local files)."""
     _start(None)
@@ -73,6 +84,21 @@ def serve(
 
     start_embedded_worker()
 
+    from django.db import connection
+
+    from finres.web import serving
+
+    count = workers or serving.default_workers(connection.vendor)
+    serving.warm_up()  # the library, fonts and templates: loaded once, before any fork
+    if count > 1:
+        _out().print(
+            _(
+                "FinRes is running at http://{host}:{port}/ with {workers} server processes "
+                "(stop with Ctrl+C)"
+            ).format(host=host, port=port, workers=count)
+        )
+        serving.serve_workers(application, host, port, count, trusted_proxy=trusted_proxy)
+        return
     _out().print(
         _("FinRes is running at http://{host}:{port}/ (stop with Ctrl+C)").format(
             host=host, port=port

@@ -1,4 +1,10 @@
-"""Serving the web application with waitress: the port check, static files, the proxy.
+"""Serving the web application: the port check, static files, the proxy, the server.
+
+Two servers: waitress (one process, threads) for the embedded default on SQLite, and gunicorn
+(several worker processes, each with threads) for production on PostgreSQL, where one process
+would hold the whole site to one CPU core. With gunicorn the application is loaded once, in
+the master, before the workers are forked (``preload_app``): the library, the templates, the
+PDF and chart fonts are read once and shared, and a new worker's first request is quick.
 
 Static files are collected (and compressed) once, by ``finres setup`` or by the first
 ``finres serve``; later starts compare a fingerprint of the source files with the one written
@@ -11,6 +17,7 @@ import errno
 import hashlib
 import os
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,3 +122,129 @@ def serve(
             clear_untrusted_proxy_headers=True,
         )
     waitress_serve(application, host=host, port=port, **options)
+
+
+# --- several processes: gunicorn ----------------------------------------------------------------
+
+THREADS_PER_WORKER = 4
+
+
+def default_workers(vendor: str, cpus: int | None = None) -> int:
+    """Worker processes when none are asked for: one on SQLite (one writer at a time anyway,
+    and the embedded default stays one simple process); otherwise one per core plus one, so a
+    worker waiting on the database never leaves a core idle."""
+    if vendor == "sqlite":
+        return 1
+    return (cpus or os.cpu_count() or 1) + 1
+
+
+class ProxyHeaders:
+    """What waitress's ``trusted_proxy`` does, for gunicorn: from the trusted proxy's address,
+    the client's address comes from the last X-Forwarded-For entry and the host from
+    X-Forwarded-Host (the scheme is gunicorn's ``forwarded_allow_ips``); from anyone else these
+    headers are dropped, so that no client can claim HTTPS or another address."""
+
+    HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
+
+    def __init__(self, application: Callable[..., Any], trusted_proxy: str | None) -> None:
+        self.application = application
+        self.trusted = trusted_proxy
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if self.trusted and environ.get("REMOTE_ADDR") == self.trusted:
+            forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
+            client = forwarded.split(",")[-1].strip()
+            if client:
+                environ["REMOTE_ADDR"] = client
+            host = environ.get("HTTP_X_FORWARDED_HOST", "").split(",")[-1].strip()
+            if host:
+                environ["HTTP_HOST"] = host
+        else:
+            for name in self.HEADERS:
+                environ.pop(name, None)
+        return self.application(environ, start_response)
+
+
+def gunicorn_options(
+    host: str, port: int, workers: int, threads: int, trusted_proxy: str | None
+) -> dict[str, Any]:
+    """The gunicorn settings ``serve_workers`` uses (a function, so that tests can read them)."""
+    return {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "preload_app": True,
+        # Only the TLS proxy may set the scheme; by default gunicorn trusts 127.0.0.1.
+        "forwarded_allow_ips": trusted_proxy or "",
+        "proxy_allow_ips": trusted_proxy or "",
+        "secure_scheme_headers": {"X-FORWARDED-PROTO": "https"},
+        # Quiet, like waitress here: no access log, warnings and errors only.
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        # A PDF or an export can take some seconds; a stuck request still ends.
+        "timeout": 120,
+        "graceful_timeout": 30,
+        # Recycle workers now and then (memory of large exports is given back).
+        "max_requests": 5000,
+        "max_requests_jitter": 500,
+        "post_fork": _post_fork,
+    }
+
+
+def _post_fork(server: Any, worker: Any) -> None:
+    # Database connections opened by the master (migrations, warm-up) are not shared.
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.inc_thread_sharing()
+        connection.close()
+        connection.dec_thread_sharing()
+
+
+def warm_up() -> None:
+    """Load in this process what first requests would otherwise wait for: the library and the
+    maturity scales, the PDF and chart fonts. Before the fork, it is shared by every worker."""
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    from finres.core.library import load_library
+    from finres.web.reports import documents, metrics
+
+    # The URLconf imports every view module (most of a first request's wait otherwise).
+    get_resolver().url_patterns  # noqa: B018
+    for name in ("base.html", "registration/login.html", "reports/dashboard.html"):
+        get_template(name)  # compiled once, kept by the cached template loader
+    load_library()  # cached per process
+    metrics.csf_structure()  # the CSF roll-up's tree, cached per process
+    documents.warm_up()
+
+
+def serve_workers(
+    application: Callable[..., Any],
+    host: str,
+    port: int,
+    workers: int,
+    threads: int = THREADS_PER_WORKER,
+    trusted_proxy: str | None = None,
+) -> None:
+    """Serve with gunicorn: ``workers`` processes of ``threads`` threads, forked from this one
+    after the application is loaded. Stops on SIGTERM or Ctrl+C (graceful, 30 s)."""
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+
+    wrapped = ProxyHeaders(application, trusted_proxy)
+    options = gunicorn_options(host, port, workers, threads, trusted_proxy)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Callable[..., Any]:
+            return wrapped
+
+    connections.close_all()  # before the fork: each worker opens its own
+    sys.argv = sys.argv[:1]  # gunicorn reads its own options from the command line otherwise
+    Server().run()
