@@ -73,8 +73,15 @@ def test_create_edit_and_delete_by_role(client_for, org) -> None:
     owner = client_for(Role.CONTROL_OWNER, org)
     response = owner.post(
         "/crypto/assets/new/",
-        {"code": "cert-1", "kind": "certificate", "name": "CN=a", "system": sys1.pk,
-         "family": "RSA", "key_size": "2048", "pqc_capable": "unknown"},
+        {
+            "code": "cert-1",
+            "kind": "certificate",
+            "name": "CN=a",
+            "system": sys1.pk,
+            "family": "RSA",
+            "key_size": "2048",
+            "pqc_capable": "unknown",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     created = CryptoAsset.objects.get(organisation=org, code="cert-1")
@@ -95,7 +102,13 @@ def test_a_duplicate_code_or_another_organisations_system_is_refused(
     foreign = system(other_org, "FOREIGN")
     response = ciso_client.post(
         "/crypto/assets/new/",
-        {"code": "taken", "kind": "key", "name": "k", "system": foreign.pk, "pqc_capable": "unknown"},
+        {
+            "code": "taken",
+            "kind": "key",
+            "name": "k",
+            "system": foreign.pk,
+            "pqc_capable": "unknown",
+        },
     )
     assert response.status_code == 400
     body = response.content.decode()
@@ -106,13 +119,21 @@ def test_a_duplicate_code_or_another_organisations_system_is_refused(
 def test_risk_form_scores_a_system_and_the_plan_orders_by_risk(ciso_client: Client, org) -> None:
     low, high = system(org, "SYS-LOW"), system(org, "SYS-HIGH")
     asset(org, "low-aes", name="AES-256-GCM", system=low)
-    asset(org, "high-rsa", kind="certificate", name="CN=h", family="RSA", key_size=2048, system=high)
+    asset(
+        org, "high-rsa", kind="certificate", name="CN=h", family="RSA", key_size=2048, system=high
+    )
     page = ciso_client.get(f"/crypto/systems/{high.pk}/risk/")
     assert page.status_code == 200 and "業務衝擊" in page.content.decode()
     response = ciso_client.post(
         f"/crypto/systems/{high.pk}/risk/",
-        {"data_secrecy_years": "10", "migration_years": "5", "business_impact": "5",
-         "business_dependency": "4", "ecosystem_linkage": "5", "international_alignment": "3"},
+        {
+            "data_secrecy_years": "10",
+            "migration_years": "5",
+            "business_impact": "5",
+            "business_dependency": "4",
+            "ecosystem_linkage": "5",
+            "international_alignment": "3",
+        },
     )
     assert response.status_code == 302
     ciso_client.post(
@@ -130,8 +151,9 @@ def test_risk_form_scores_a_system_and_the_plan_orders_by_risk(ciso_client: Clie
 
 def test_the_threat_horizon_changes_mosca(ciso_client: Client, org) -> None:
     sys1 = system(org)
-    SystemCryptoRisk.objects.create(organisation=org, system=sys1, data_secrecy_years=3,
-                                    migration_years=2)
+    SystemCryptoRisk.objects.create(
+        organisation=org, system=sys1, data_secrecy_years=3, migration_years=2
+    )
     assert "at risk" not in ciso_client.get("/crypto/plan/?").content.decode().lower() or True
     response = ciso_client.post("/crypto/plan/", {"threat_horizon_year": "2027"})
     assert response.status_code == 302
@@ -143,13 +165,19 @@ def test_the_threat_horizon_changes_mosca(ciso_client: Client, org) -> None:
 
 def test_the_plan_milestones_become_an_improvement_plan(ciso_client: Client, org) -> None:
     sys1 = system(org, "SYS-AT-RISK")
-    SystemCryptoRisk.objects.create(organisation=org, system=sys1, data_secrecy_years=20,
-                                    migration_years=5)
+    SystemCryptoRisk.objects.create(
+        organisation=org, system=sys1, data_secrecy_years=20, migration_years=5
+    )
     response = ciso_client.post("/crypto/plan/milestones/", {"due_date": "2027-12-31"})
     assert response.status_code == 302
     finding = Finding.objects.get(organisation=org)
     titles = list(finding.milestones.values_list("title", flat=True))
-    assert titles[:4] == ["培訓技術人力", "調查主要供應商", "提升加密敏捷性", "制定系統汰換採購策略"]
+    assert titles[:4] == [
+        "培訓技術人力",
+        "調查主要供應商",
+        "提升加密敏捷性",
+        "制定系統汰換採購策略",
+    ]
     assert any("SYS-AT-RISK" in t for t in titles)
     again = ciso_client.post("/crypto/plan/milestones/", {"due_date": "2027-12-31"})
     assert again.status_code == 302 and finding.milestones.count() == len(titles)
@@ -161,8 +189,12 @@ def test_the_plan_milestones_become_an_improvement_plan(ciso_client: Client, org
     milestone.save()
     data = ciso_client.get("/api/crypto-plan/").json()
     assert data["milestones"][0] == {
-        "id": "staff-training", "kind": "preparation", "title": "培訓技術人力", "system": None,
-        "due": "2027-12-31", "done": True,
+        "id": "staff-training",
+        "kind": "preparation",
+        "title": "培訓技術人力",
+        "system": None,
+        "due": "2027-12-31",
+        "done": True,
     }
     assert data["milestones"][4]["done"] is False and data["milestones"][4]["due"] == "2027-12-31"
 
@@ -170,10 +202,25 @@ def test_the_plan_milestones_become_an_improvement_plan(ciso_client: Client, org
 def test_pages_in_english_and_without_english_in_chinese(ciso_client: Client, org) -> None:
     sys1 = system(org)
     found = asset(org, "a", kind="group", name="x25519", system=sys1)
-    pages = ["/crypto/", f"/crypto/assets/{found.pk}/", f"/crypto/systems/{sys1.pk}/risk/",
-             "/crypto/plan/", "/crypto/cbom/import/", "/crypto/import/", "/crypto/assets/new/"]
-    english = ["Crypto inventory", "Quantum exposure", "Risk assessment", "PQC migration plan",
-               "Import CBOM", "Milestones", "Broken by a quantum computer", "What to change"]
+    pages = [
+        "/crypto/",
+        f"/crypto/assets/{found.pk}/",
+        f"/crypto/systems/{sys1.pk}/risk/",
+        "/crypto/plan/",
+        "/crypto/cbom/import/",
+        "/crypto/import/",
+        "/crypto/assets/new/",
+    ]
+    english = [
+        "Crypto inventory",
+        "Quantum exposure",
+        "Risk assessment",
+        "PQC migration plan",
+        "Import CBOM",
+        "Milestones",
+        "Broken by a quantum computer",
+        "What to change",
+    ]
     for url in pages:
         body = ciso_client.get(url).content.decode()
         found_english = [e for e in english if e in body]
