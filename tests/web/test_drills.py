@@ -445,3 +445,49 @@ def test_the_demo_drill_changes_the_ransomware_scenario(client_for: Any) -> None
     DrillNodeResult.objects.filter(drill__code="DR-2026-01", node__code="SYS-SETTLE").delete()
     assert outcome(securities, "SVC-SETTLE", ransom).outcome.meets_rto is False
     login(Client(), context.users["demo-ciso"])
+
+
+def test_a_layer_is_named_only_for_a_node_that_has_layers(
+    example: Organisation, ciso_client: Client
+) -> None:
+    drill = make_drill(example, None)
+    service_node = Node.objects.get(organisation=example, code="pay")
+    site = Node.objects.create(organisation=example, code="dc", kind="site")
+    for node in (site,):
+        response = ciso_client.post(
+            f"/continuity/drills/{drill.pk}/node-results/",
+            {"node": node.pk, "layer": "local", "recovery_time_minutes": "5"},
+        )
+        assert response.status_code == 400
+    response = ciso_client.post(
+        f"/continuity/drills/{drill.pk}/node-results/",
+        {"node": service_node.pk, "recovery_time_minutes": "5"},
+    )
+    assert response.status_code == 400  # a service node is not offered
+    assert not DrillNodeResult.objects.exists()
+
+
+def test_pages_run_a_bounded_number_of_queries(
+    example: Organisation, ciso_client: Client, django_assert_max_num_queries: Any
+) -> None:
+    service = CriticalService.objects.get(organisation=example, code="pay")
+    nodes = list(Node.objects.filter(organisation=example).exclude(kind="service"))
+    for index in range(30):
+        drill = make_drill(example, dt.date(2026, 1, 1), code=f"DR-{index}")
+        drill.services.set([service])
+        drill.nodes.set(nodes)
+        DrillServiceResult.objects.create(
+            organisation=example, drill=drill, service=service, recovery_time_minutes=index
+        )
+        for node in nodes:
+            DrillNodeResult.objects.create(
+                organisation=example, drill=drill, node=node, recovery_time_minutes=index + 1
+            )
+    for url in ("/continuity/drills/", "/continuity/", f"/continuity/drills/{drill.pk}/"):
+        with django_assert_max_num_queries(40):
+            assert ciso_client.get(url).status_code == 200
+    with django_assert_max_num_queries(30):
+        assert ciso_client.get("/api/drills/").json()["count"] == 30
+    with django_assert_max_num_queries(30):
+        ciso_client.get("/continuity/drills/export/?format=csv")
+    assert drills.dashboard_numbers(example) == {"due": 0, "required_due": 0}

@@ -407,3 +407,29 @@ def test_pages_speak_the_users_language(client_for: Any) -> None:
     client.cookies["django_language"] = "en"
     assert "Drills due" in client.get("/continuity/drills/").content.decode()
     assert "Reporting deadlines" in client.get(f"/incidents/{incident.pk}/").content.decode()
+
+
+def test_lists_run_a_bounded_number_of_queries_and_the_tile_counts(
+    org: Organisation,
+    regime: ReportingRegime,
+    ciso_client: Client,
+    django_assert_max_num_queries: Any,
+) -> None:
+    service = CriticalService.objects.create(organisation=org, code="S", name="S")
+    for index in range(40):
+        incident = make_incident(org, code=f"INC-{index}", regime=regime.key)
+        incident.services.set([service])
+        Submission.objects.create(
+            organisation=org, incident=incident, stage="first", submitted_at=timezone.now()
+        )
+    with django_assert_max_num_queries(30):
+        assert ciso_client.get("/incidents/").status_code == 200
+    with django_assert_max_num_queries(30):
+        assert ciso_client.get("/api/incidents/").json()["count"] == 40
+    with django_assert_max_num_queries(30):
+        ciso_client.get("/incidents/export/?format=xlsx")
+    numbers = services.dashboard_numbers(org)
+    assert numbers == {"open": 40, "open_major": 40, "reports_overdue": 0}
+    # a regime in use is not deleted
+    assert ciso_client.post(f"/incidents/regimes/{regime.pk}/delete/").status_code == 302
+    assert ReportingRegime.objects.filter(pk=regime.pk).exists()

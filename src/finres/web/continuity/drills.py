@@ -245,3 +245,13 @@ def export(organisation: Organisation, kind: str) -> tuple[bytes, str, str]:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"drills-{stamp}.xlsx",
     )
+
+
+def dashboard_numbers(organisation: Organisation) -> dict[str, int]:
+    """What a dashboard tile shows: services and core systems due a drill (never drilled or
+    overdue), and how many of those are CC-20000 obligations."""
+    found = schedule(organisation)
+    return {
+        "due": len(found.overdue),
+        "required_due": sum(1 for row in found.overdue if row.required),
+    }

@@ -353,6 +353,9 @@ class Dependency(Audited, models.Model):
             raise ValidationError({"target": _("A node cannot depend on itself.")})
 
 
+LAYERED_KINDS = ("system", "data_store", "infrastructure")
+
+
 class RecoveryLayer(Audited, models.Model):
     """A system's recovery capability from one backup layer (blueprint measure 28-1)."""
 
@@ -582,3 +585,9 @@ class DrillNodeResult(Audited, models.Model):
 
     def __str__(self) -> str:
         return f"{self.drill_id} {self.node_id} {self.layer}".strip()
+
+    def clean(self) -> None:
+        if self.layer and self.node_id is not None and self.node.kind not in LAYERED_KINDS:
+            raise ValidationError(
+                {"layer": _("Backup layers belong to systems, data stores and infrastructure.")}
+            )

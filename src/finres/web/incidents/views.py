@@ -362,3 +362,10 @@ class RegimeEditView(ObjectEditView):
 class RegimeDeleteView(ObjectDeleteView):
     model = ReportingRegime
     list_url = "incidents:regime_list"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        regime = get_object_or_404(self.scope(ReportingRegime.objects.all()), pk=pk)
+        if Incident.objects.filter(organisation=self.organisation, regime=regime.key).exists():
+            messages.error(request, _("Incidents follow this regime: it cannot be deleted."))
+            return redirect("incidents:regime_detail", pk=regime.pk)
+        return super().post(request, pk)
