@@ -210,6 +210,12 @@ class RequirementResult(Audited, models.Model):
         indexes = [
             models.Index(fields=["organisation", "result"]),
             models.Index(fields=["assessment", "result"]),
+            # Scoped reads of some assessments (organisation = … AND assessment IN …): without
+            # it a planner may pick (organisation, result) and read every result of the
+            # organisation, with or without statistics.
+            models.Index(
+                fields=["organisation", "assessment", "result"], name="result_org_assessment"
+            ),
             models.Index(fields=["organisation", "proposal_state"]),
             models.Index(fields=["assessment", "proposal_state"]),
         ]
