@@ -201,9 +201,10 @@ def test_cli_verify_reports_tampering(make_org, capsys) -> None:
     from finres.cli import main
 
     make_org(name="Cli")
+    make_org(name="Cli later")
     main(["audit", "verify", "--lang", "en"])
     assert "intact" in capsys.readouterr().out
-    first = AuditEvent.objects.order_by("sequence").first()
+    first = AuditEvent.objects.order_by("sequence").first()  # not the event verified last
     _tamper("UPDATE audit_auditevent SET changes = %s WHERE id = %s", ['{"x": 1}', first.pk])
     # Incremental by default: the first event was verified before; --full checks it again.
     main(["audit", "verify", "--lang", "en"])

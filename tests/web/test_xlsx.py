@@ -256,7 +256,8 @@ def test_import_applies_changes_and_audits_them_in_one_event(
     assert summary.changes["changed"] == 3 and summary.changes["rows"] == 8
     bulk = summary.changes["bulk"]
     assert bulk["model"] == "assessments.requirementresult" and bulk["count"] == 3
-    changes = {row["id"]: row["changes"] for row in bulk["rows"]}
+    changes = {key: row["changes"] for key, row in bulk["rows"].items()}
+    assert summary.object_id == "bulk" and summary.changes["assessment"] == assessment.pk
     assert set(changes) == {str(results[i].pk) for i in (0, 4, 5)}
     event = changes[str(results[4].pk)]
     assert event["result"] == ["not_assessed", "non_compliant"]
@@ -546,3 +547,23 @@ def test_linked_evidence_titles_follow_new_versions(assessment: Any, org: Any) -
     sheet = workbook(export(assessment)).worksheets[0]
     text = sheet.cell(row=row_of(sheet, first.requirement.code), column=COLUMN["evidence"]).value
     assert "2026" in text
+
+
+def test_an_imported_change_is_in_the_results_history(
+    assessment: Any, client_for: Any, org: Any
+) -> None:
+    """The import's one audit event carries the row: the result's page finds it there."""
+    row = assessment.results.order_by("requirement__position")[4]
+    data = export(assessment)
+
+    def change(book: Any) -> None:
+        sheet = book.worksheets[0]
+        cell = sheet.cell(row=row_of(sheet, row.requirement.code), column=COLUMN["comments"])
+        cell.value = "Imported comment"
+
+    assert import_bytes(assessment, edit(data, change)).changed == 1
+    page = client_for(Role.CISO, org).get(reverse("assessments:result", args=[row.pk]))
+    history = page.context["history"]
+    assert [(e.action, e.object_id) for e in history][:1] == [("import", "bulk")]
+    assert history[0].row_changes["comments"] == ["", "Imported comment"]
+    assert "Imported comment" in page.content.decode()

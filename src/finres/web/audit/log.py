@@ -77,9 +77,36 @@ def bulk_rows(changes: Any) -> dict[str, Any] | None:
     """The ``{"model", "count", "rows"}`` part of a bulk event's changes, if it is one."""
     if isinstance(changes, dict):
         found = changes.get(BULK)
-        if isinstance(found, dict) and isinstance(found.get("rows"), list):
+        if isinstance(found, dict) and isinstance(found.get("rows"), dict):
             return found
     return None
+
+
+def row_key(model: str, object_id: Any, rows_model: str) -> str:
+    """A row's key in a bulk event: its id, or ``model:id`` for a row of another model."""
+    return str(object_id) if model == rows_model else f"{model}:{object_id}"
+
+
+def _merge(rows: list[dict[str, Any]], rows_model: str) -> dict[str, dict[str, Any]]:
+    """Rows keyed by object; an object changed twice in the operation is one row whose
+    changes go from the first value before to the last value after."""
+    merged: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = row_key(str(row.get("model") or rows_model), row["id"], rows_model)
+        entry = {k: v for k, v in row.items() if k != "id"}
+        found = merged.get(key)
+        if found is None:
+            merged[key] = entry
+            continue
+        for name, (before, after) in entry["changes"].items():
+            earlier = found["changes"].get(name)
+            found["changes"][name] = [earlier[0] if earlier else before, after]
+        found["repr"] = entry["repr"]
+        if entry.get("action") == "delete" or found.get("action") not in (None, "create"):
+            found["action"] = entry.get("action")
+        if found.get("action") is None:
+            found.pop("action", None)
+    return merged
 
 
 def append_bulk(
@@ -96,14 +123,18 @@ def append_bulk(
 ) -> AuditEvent:
     """One chained, keyed event for a bulk operation carrying every row's change.
 
-    ``rows`` are ``{"id", "repr", "changes": {field: [before, after]}}`` (optionally
+    ``rows`` are ``bulk_row(id, repr, {field: [before, after]})`` (optionally with
     ``"action"`` and ``"model"`` where a row differs from the event's); ``rows_model`` names
     the rows' model when the event is about another object (an import is an event of the
     assessment whose rows are results). ``details`` are the operation's own facts (file,
-    counts). The HMAC covers every row, so altering one breaks the chain like any event.
+    counts). Stored as ``changes["bulk"] = {"model", "count", "rows": {id: {"repr",
+    "changes"}}}``, so that a row's history finds it with one JSON key lookup. The HMAC covers
+    every row, so altering one breaks the chain like any event.
     """
+    label = rows_model or model
+    merged = _merge(rows, label)
     changes: dict[str, Any] = dict(details or {})
-    changes[BULK] = {"model": rows_model or model, "count": len(rows), "rows": rows}
+    changes[BULK] = {"model": label, "count": len(merged), "rows": merged}
     return append(action, model, object_id, description, changes, organisation_id, actor)
 
 

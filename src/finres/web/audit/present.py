@@ -172,10 +172,10 @@ class Presenter:
         rows_model = str(found.get("model") or event.model)
         row.count = len(found["rows"])
         row.changes = list(row.details)
-        for index, item in enumerate(found["rows"]):
+        for index, (key, item) in enumerate(found["rows"].items()):
             if not isinstance(item, dict):
                 continue
-            shown = self.bulk_item(item, rows_model, event.action)
+            shown = self.bulk_item(key, item, rows_model, event.action)
             prefix = f"#{shown.object_id} {shown.object_repr}"
             row.changes.extend(
                 Change(f"{prefix} · {c.label}", c.before, c.after) for c in shown.changes
@@ -184,13 +184,14 @@ class Presenter:
                 row.items.append(shown)
         return row
 
-    def bulk_item(self, item: dict[str, Any], rows_model: str, action: str) -> BulkItem:
+    def bulk_item(self, key: str, item: dict[str, Any], rows_model: str, action: str) -> BulkItem:
         model = str(item.get("model") or rows_model)
+        object_id = key.rsplit(":", 1)[-1] if item.get("model") else key
         changes = item.get("changes")
         fake = AuditEvent(model=model, action=str(item.get("action") or action))
         fake.changes = changes if isinstance(changes, dict) else {"": changes}
         return BulkItem(
-            object_id=str(item.get("id", "")),
+            object_id=object_id,
             object_repr=str(item.get("repr", "")),
             what=model_label(model),
             action=actions.action_label(str(item.get("action") or action)),

@@ -532,9 +532,9 @@ def import_results(
                 assessment.organisation_id,
                 str(assessment),
                 audit_rows,
-                object_id=assessment.pk,
                 rows_model=RESULT_MODEL,
                 details={
+                    "assessment": assessment.pk,
                     "file": file_name[:255],
                     "sha256": digest,
                     "rows": report.rows,
