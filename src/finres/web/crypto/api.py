@@ -84,6 +84,7 @@ class AssetSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 class CbomImportSerializer(StrictFieldsMixin, serializers.Serializer):
     file = serializers.FileField()
+    system = ScopedField(queryset=InformationSystem.objects.all(), required=False, allow_null=True)
 
 
 class CbomImportResultSerializer(serializers.Serializer):
@@ -133,9 +134,10 @@ class CryptoAssetViewSet(OrganisationViewSet):
         detail=False, methods=["post"], url_path="cbom-import", parser_classes=[MultiPartParser]
     )
     def cbom_import(self, request: Request) -> Response:
-        """Create or update assets from a CycloneDX 1.6 CBOM (validated, all or nothing)."""
+        """Create or update assets from a CycloneDX 1.6 CBOM (validated) or the JSON of
+        ``finres check tls`` (its assets in ``system``), all or nothing."""
         self._may_import(request)
-        body = CbomImportSerializer(data=request.data)
+        body = CbomImportSerializer(data=request.data, context={"request": request})
         if not body.is_valid():
             errors = [f"{k}: {m}" for k, messages in body.errors.items() for m in messages]
             return Response(
@@ -146,7 +148,12 @@ class CryptoAssetViewSet(OrganisationViewSet):
         if upload.size > services.CBOM_MAX_BYTES:
             result = services.ImportResult(errors=[_("The file is larger than 20 MiB.")])
         else:
-            result = services.import_cbom_upload(request.organisation, upload.read(), upload.name)
+            result = services.import_upload(
+                request.organisation,
+                upload.read(),
+                upload.name,
+                body.validated_data.get("system"),
+            )
         return Response(
             {
                 "applied": result.ok,

@@ -87,5 +87,21 @@ class MilestonesForm(forms.Form):
 
 class CbomImportForm(forms.Form):
     file = forms.FileField(
-        label=_("File"), help_text=_("A CycloneDX 1.6 CBOM in JSON (at most 20 MiB).")
+        label=_("File"),
+        help_text=_(
+            "A CycloneDX 1.6 CBOM, or the JSON of finres check tls (one result or a list); "
+            "at most 20 MiB."
+        ),
     )
+    system = forms.ModelChoiceField(
+        label=_("System of the TLS results"),
+        queryset=InformationSystem.objects.none(),
+        required=False,
+        help_text=_("The TLS check's assets belong to this system (a CBOM names its own)."),
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["system"].queryset = InformationSystem.objects.filter(
+            organisation=organisation
+        ).order_by("code")

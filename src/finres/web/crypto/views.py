@@ -282,6 +282,11 @@ class CbomImportView(OrganisationMixin, FormView):
     form_class = CbomImportForm
     template_name = "crypto/cbom_import.html"
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["organisation"] = self.organisation
+        return kwargs
+
     def form_invalid(self, form: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -290,7 +295,9 @@ class CbomImportView(OrganisationMixin, FormView):
         if upload.size > services.CBOM_MAX_BYTES:
             form.add_error("file", _("The file is larger than 20 MiB."))
             return self.form_invalid(form)
-        result = services.import_cbom_upload(self.organisation, upload.read(), upload.name)
+        result = services.import_upload(
+            self.organisation, upload.read(), upload.name, form.cleaned_data["system"]
+        )
         if not result.ok:
             context = self.get_context_data(form=form, errors=result.errors)
             return self.render_to_response(context, status=400)
