@@ -318,9 +318,13 @@ class FindingViewSet(OrganisationViewSet):
             .prefetch_related(
                 Prefetch("milestones", queryset=Milestone.objects.select_related("finding"))
             )
-            .with_progress(today())
             .worklist_order()
         )
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        # Page first, then the page's milestone counts and overdue flags (one grouped query).
+        page = super().paginate_queryset(queryset)
+        return None if page is None else Finding.objects.attach_progress(page, today())
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "today": today()}

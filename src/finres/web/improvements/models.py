@@ -58,6 +58,33 @@ class FindingQuerySet(models.QuerySet["Finding"]):
             )
         )
 
+    def attach_progress(self, findings: Any, today: dt.date) -> list[Finding]:
+        """``with_progress`` for the findings of a page already taken: the same counts and flag,
+        set on each finding from one grouped query over the page's milestones (a list reads its
+        page first instead of counting every finding's milestones before taking it)."""
+        rows = list(findings)
+        counts = {
+            row["finding_id"]: row
+            for row in Milestone.objects.filter(finding_id__in=[f.pk for f in rows])
+            .order_by()
+            .values("finding_id")
+            .annotate(
+                total=Count("pk"),
+                done_count=Count("pk", filter=Q(done=True)),
+                late=Count("pk", filter=Q(done=False, due_date__lt=today)),
+            )
+        }
+        for finding in rows:
+            found = counts.get(finding.pk, {})
+            finding.milestone_count = found.get("total", 0)
+            finding.milestones_done = found.get("done_count", 0)
+            finding.milestones_late = found.get("late", 0)
+            finding.is_overdue = finding.status != Finding.Status.CLOSED and bool(
+                (finding.due_date is not None and finding.due_date < today)
+                or finding.milestones_late
+            )
+        return rows
+
     def worklist_order(self) -> FindingQuerySet:
         """Open work first, earliest deadline first; closed findings last, newest first."""
         return self.annotate(

@@ -77,7 +77,6 @@ class FindingListView(OrganisationMixin, ListView):
             super()
             .get_queryset()
             .select_related("owner", "requirement__framework")
-            .with_progress(today())
             .worklist_order()
         )
         # An invalid filter is left out (and told); the valid ones apply.
@@ -86,6 +85,8 @@ class FindingListView(OrganisationMixin, ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        # Page first, then the page's milestone counts (one grouped query).
+        Finding.objects.attach_progress(context["object_list"], today())
         context["filter_form"] = self.filterset.form
         context["query"] = query_without_page(self.request)
         return context
