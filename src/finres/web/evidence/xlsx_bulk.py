@@ -44,14 +44,18 @@ def update_rows(
     if any(not isinstance(f, models.Field) or not f.concrete for f in targets):
         raise ValueError("update_rows writes concrete fields only")
     concrete: list[models.Field[Any, Any]] = [f for f in targets if isinstance(f, models.Field)]
+    prepared: dict[tuple[str, Any], Any] = {}
+
+    def prepare(f: models.Field[Any, Any], value: Any) -> Any:
+        if value is None or type(value) in (str, int, bool):
+            return value  # as saved: no conversion (the common case, kept fast)
+        key = (f.name, value)
+        if key not in prepared:  # dates and times: often the same value on every row
+            prepared[key] = _json_value(f.get_db_prep_save(value, connection))
+        return prepared[key]
+
     payload = [
-        {
-            "pk": pk,
-            **{
-                f.column: _json_value(f.get_db_prep_save(values[f.name], connection))
-                for f in concrete
-            },
-        }
+        {"pk": pk, **{f.column: prepare(f, values[f.name]) for f in concrete}}
         for pk, values in rows.items()
     ]
     data = json.dumps(payload, ensure_ascii=False)
