@@ -43,23 +43,6 @@ import web_data
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def recreate_postgres_database() -> None:
-    """Drop and create the benchmark's PostgreSQL database (only one named for it)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def analyze() -> None:
     from django.db import connection
 
@@ -118,8 +101,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     log = _logger(args)
     database = web_data.database_kind()
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="finres-bench-")
-    if database == "postgresql":
-        recreate_postgres_database()
     started = time.perf_counter()
     web_data.prepare(args.scale, data_dir, use_cache=not args.no_cache, log=log)
     prepared_s = time.perf_counter() - started

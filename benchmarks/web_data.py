@@ -45,85 +45,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("FINRES_BENCH_CACHE", Path(tempfile.gettempdir()) / "finres-bench"))
 
 
-def setup_django(data_dir: str) -> None:
-    """Django on ``data_dir`` (SQLite there unless ``DATABASE_URL`` names another database)."""
-    os.environ["FINRES_DATA_DIR"] = data_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finres.web.settings.dev")
-    from finres.web.setup import bootstrap
-
-    bootstrap()
-    from django.conf import settings
-
-    for host in ("testserver", "127.0.0.1", "localhost"):
-        if host not in settings.ALLOWED_HOSTS:
-            settings.ALLOWED_HOSTS.append(host)
-
-
-def database_kind() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
-
-
-def source_key() -> str:
-    """What the cached database depends on: this generator, the migrations, the library."""
-    # The generator's own text, up to the helpers that do not change the data.
-    digest = hashlib.sha256(Path(__file__).read_text().split(END_OF_GENERATION)[0].encode())
-    web = ROOT / "src" / "finres" / "web"
-    for path in sorted(web.glob("*/migrations/*.py")) + sorted(
-        (ROOT / "src" / "finres" / "content").rglob("*.yaml")
-    ):
-        digest.update(str(path.relative_to(ROOT)).encode())
-        digest.update(path.read_bytes())
-    for path in sorted(web.glob("*/demo.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def cached_sqlite(scale: float, data_dir: str, log: Any = print) -> bool:
-    """Copy a cached data folder for ``scale`` into ``data_dir``; False when none is cached."""
-    source = CACHE / f"{source_key()}-{scale:g}"
-    if not (source / "finres.sqlite3").exists():
-        return False
-    log(f"using the cached database {source}")
-    shutil.copytree(source, data_dir, dirs_exist_ok=True)
-    return True
-
-
-def store_sqlite(scale: float, data_dir: str) -> None:
-    from django.db import connection
-
-    connection.close()
-    target = CACHE / f"{source_key()}-{scale:g}"
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    shutil.copytree(data_dir, partial, ignore=shutil.ignore_patterns("static", "*-wal", "*-shm"))
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
-    # Old generations of the cache are of no use once the sources changed.
-    for old in CACHE.glob("*-*"):
-        if old.is_dir() and not old.name.startswith(source_key()):
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def prepare(scale: float, data_dir: str, use_cache: bool = True, log: Any = print) -> None:
-    """A database at ``scale`` for ``data_dir`` (Django set up on it), from the cache if can."""
-    sqlite = database_kind() == "sqlite"
-    hit = sqlite and use_cache and cached_sqlite(scale, data_dir, log)
-    setup_django(data_dir)
-    if hit:
-        from finres.web.setup import migrate
-
-        migrate()  # nothing to do unless a migration landed since (then the key differs)
-        return
-    import time
-
-    start = time.perf_counter()
-    generate(scale, log)
-    log(f"generated scale {scale:g} in {time.perf_counter() - start:.0f} s")
-    if sqlite and use_cache:
-        store_sqlite(scale, data_dir)
-
-
 def _n(count: int, scale: float) -> int:
     return max(1, round(count * scale))
 
@@ -620,6 +541,140 @@ def _refresh_aggregates(org: Any) -> None:
 
 
 # end of the generation: changes below this line do not invalidate the cached databases
+
+
+def setup_django(data_dir: str) -> None:
+    """Django on ``data_dir`` (SQLite there unless ``DATABASE_URL`` names another database)."""
+    os.environ["FINRES_DATA_DIR"] = data_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finres.web.settings.dev")
+    from finres.web.setup import bootstrap
+
+    bootstrap()
+    from django.conf import settings
+
+    for host in ("testserver", "127.0.0.1", "localhost"):
+        if host not in settings.ALLOWED_HOSTS:
+            settings.ALLOWED_HOSTS.append(host)
+
+
+def database_kind() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+
+def source_key() -> str:
+    """What the cached database depends on: this generator, the migrations, the library."""
+    # The generator's own text, up to the helpers that do not change the data.
+    digest = hashlib.sha256(Path(__file__).read_text().split(END_OF_GENERATION)[0].encode())
+    web = ROOT / "src" / "finres" / "web"
+    for path in sorted(web.glob("*/migrations/*.py")) + sorted(
+        (ROOT / "src" / "finres" / "content").rglob("*.yaml")
+    ):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    for path in sorted(web.glob("*/demo.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cached_sqlite(scale: float, data_dir: str, log: Any = print) -> bool:
+    """Copy a cached data folder for ``scale`` into ``data_dir``; False when none is cached."""
+    source = CACHE / f"{source_key()}-{scale:g}"
+    if not (source / "finres.sqlite3").exists():
+        return False
+    log(f"using the cached database {source}")
+    shutil.copytree(source, data_dir, dirs_exist_ok=True)
+    return True
+
+
+def store_sqlite(scale: float, data_dir: str) -> None:
+    """Keep the data folder for the next run (the folder of old sources can be deleted)."""
+    from django.db import connection
+
+    connection.close()
+    target = CACHE / f"{source_key()}-{scale:g}"
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(data_dir, partial, ignore=shutil.ignore_patterns("static", "*-wal", "*-shm"))
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+
+
+def prepare(scale: float, data_dir: str, use_cache: bool = True, log: Any = print) -> None:
+    """A database at ``scale`` for ``data_dir`` (Django set up on it), from the cache if can.
+
+    PostgreSQL: the database named by ``DATABASE_URL`` (its name must contain "bench") is
+    dropped and created again, as a copy of a cached template database when there is one.
+    """
+    import time
+
+    sqlite = database_kind() == "sqlite"
+    if sqlite:
+        hit = use_cache and cached_sqlite(scale, data_dir, log)
+    else:
+        hit = _postgres_database(scale, data_dir, use_cache, log)
+    setup_django(data_dir)
+    if hit:
+        from finres.web.setup import migrate
+
+        migrate()  # nothing to do unless a migration landed since (then the key differs)
+        return
+    start = time.perf_counter()
+    generate(scale, log)
+    log(f"generated scale {scale:g} in {time.perf_counter() - start:.0f} s")
+    if use_cache:
+        store_sqlite(scale, data_dir) if sqlite else _store_postgres(scale, data_dir)
+
+
+def _postgres_names() -> tuple[str, str]:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
+    return name, urlunsplit(parts._replace(path="/postgres"))
+
+
+def _template_name(scale: float) -> str:
+    return f"finres_benchcache_{source_key()}_{scale:g}".replace(".", "_")
+
+
+def _postgres_database(scale: float, data_dir: str, use_cache: bool, log: Any) -> bool:
+    """Drop and create the database, from the cached template if any; True if cached."""
+    import psycopg
+
+    name, admin = _postgres_names()
+    template = _template_name(scale)
+    folder = CACHE / f"pg-{source_key()}-{scale:g}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        found = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [template]
+        ).fetchone()
+        if use_cache and found and folder.exists():
+            log(f"using the cached database {template}")
+            connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            shutil.copytree(folder, data_dir, dirs_exist_ok=True)
+            return True
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return False
+
+
+def _store_postgres(scale: float, data_dir: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()  # a template must have no other connection
+    name, admin = _postgres_names()
+    template = _template_name(scale)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        # Caches of other sources are left alone: another checkout may still use them.
+        connection.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+    folder = CACHE / f"pg-{source_key()}-{scale:g}"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(data_dir, folder, ignore=shutil.ignore_patterns("static"))
 
 
 def _summary(org: Any) -> str:
