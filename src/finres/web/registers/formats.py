@@ -23,7 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from finres.web.audit.log import append
+from finres.web.audit.log import bulk
 from finres.web.orgs.models import Organisation
 from finres.web.registers import signals, tabular
 from finres.web.registers.forms import members_of, split_tags
@@ -487,44 +487,42 @@ def import_table(
     """Check the whole file, then apply it (or nothing). ``TableError`` for an unusable file."""
     report = ImportReport()
     table = tabular.read_table(upload, name, size)
+    label = f"registers.{register.model._meta.model_name}"
     with transaction.atomic():
         planned = plan(register, organisation, table, report)
         if not report.ok:
             return report
-        for item in planned:
-            if item.changed:
-                item.obj.save()
-            if item.links:
-                with signals.recorded_by_caller():
-                    for key, (_before, ids) in item.links.items():
-                        getattr(item.obj, key).set(ids)
-                append(
-                    "update",
-                    f"registers.{register.model._meta.model_name}",
-                    item.obj.pk,
-                    str(item.obj),
-                    {key: [before, after] for key, (before, after) in item.links.items()},
-                    organisation.pk,
-                )
-            if item.created:
-                report.created += 1
-            elif item.changed or item.links:
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        append(
-            "import",
-            f"registers.{register.model._meta.model_name}",
-            "",
-            str(register.title),
-            {
-                "file": name[:200],
-                "rows": report.rows,
-                "created": report.created,
-                "updated": report.updated,
-            },
-            organisation.pk,
-        )
+        # One audit event for the whole import, carrying every created or changed entry (the
+        # rows' own saves are collected into it), appended last: see audit.log.bulk.
+        with bulk("import", label, organisation.pk, str(register.title)) as collected:
+            for item in planned:
+                if item.changed:
+                    item.obj.save()
+                if item.links:
+                    with signals.recorded_by_caller():
+                        for key, (_before, ids) in item.links.items():
+                            getattr(item.obj, key).set(ids)
+                    collected.add(
+                        item.obj.pk,
+                        str(item.obj),
+                        {key: [before, after] for key, (before, after) in item.links.items()},
+                        action="update",
+                        model=label,
+                    )
+                if item.created:
+                    report.created += 1
+                elif item.changed or item.links:
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+            collected.details.update(
+                {
+                    "file": name[:200],
+                    "rows": report.rows,
+                    "created": report.created,
+                    "updated": report.updated,
+                }
+            )
         report.applied = True
     return report
 
