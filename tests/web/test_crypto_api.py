@@ -271,3 +271,35 @@ def test_the_list_and_the_api_take_a_bounded_number_of_queries(
         assert ciso_client.get("/api/crypto-assets/").status_code == 200
     with django_assert_max_num_queries(25):
         assert ciso_client.get("/crypto/plan/").status_code == 200
+
+
+def test_another_organisations_objects_stay_out_of_reach(
+    ciso_client: Client, org, other_org
+) -> None:
+    theirs = system(other_org, "SYS-THEIRS")
+    their_asset = CryptoAsset.objects.create(
+        organisation=other_org, code="t", kind="key", name="RSA-2048", system=theirs
+    )
+    their_risk = SystemCryptoRisk.objects.create(organisation=other_org, system=theirs)
+    for url in (
+        f"/crypto/assets/{their_asset.pk}/",
+        f"/crypto/assets/{their_asset.pk}/edit/",
+        f"/crypto/systems/{theirs.pk}/risk/",
+        f"/api/crypto-assets/{their_asset.pk}/",
+        f"/api/crypto-risks/{their_risk.pk}/",
+    ):
+        assert ciso_client.get(url).status_code == 404, url
+    assert ciso_client.post(f"/crypto/systems/{theirs.pk}/risk/", {}).status_code == 404
+    assert ciso_client.post(f"/crypto/assets/{their_asset.pk}/delete/").status_code == 404
+    # a CBOM naming the other organisation's system code is refused: codes are per organisation
+    stray = CryptoAsset_("z", AssetKind.KEY, "RSA-2048", system="SYS-THEIRS")
+    response = upload(
+        ciso_client,
+        "/api/crypto-assets/cbom-import/",
+        "c.json",
+        json.dumps(export_cbom([stray])).encode(),
+    )
+    assert response.status_code == 400 and "SYS-THEIRS" in response.json()["errors"][0]
+    assert ciso_client.get("/api/crypto-assets/").json()["count"] == 0
+    assert ciso_client.get("/api/crypto-plan/").json()["plan"] == []
+    assert b"SYS-THEIRS" not in ciso_client.get("/crypto/cbom/export/").content

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from finres.web.crypto.models import CryptoAsset, MigrationPlan, SystemCryptoRisk
+from finres.web.crypto.models import SCORE_CHOICES, CryptoAsset, MigrationPlan, SystemCryptoRisk
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import InformationSystem
 
@@ -52,7 +52,23 @@ class AssetForm(forms.ModelForm):
         return code
 
 
+def score_field(label: Any) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("", "—"), *SCORE_CHOICES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
 class RiskForm(forms.ModelForm):
+    # 1–5 chosen from a list; the model keeps plain bounded integers (one schema for the API)
+    business_impact = score_field(_("Business impact"))
+    business_dependency = score_field(_("Business dependency"))
+    ecosystem_linkage = score_field(_("Ecosystem linkage"))
+    international_alignment = score_field(_("International alignment"))
+
     class Meta:
         model = SystemCryptoRisk
         fields = [

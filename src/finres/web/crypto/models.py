@@ -181,28 +181,24 @@ class SystemCryptoRisk(Audited, models.Model):
         _("business impact"),
         null=True,
         blank=True,
-        choices=SCORE_CHOICES,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     business_dependency = models.PositiveSmallIntegerField(
         _("business dependency"),
         null=True,
         blank=True,
-        choices=SCORE_CHOICES,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     ecosystem_linkage = models.PositiveSmallIntegerField(
         _("ecosystem linkage"),
         null=True,
         blank=True,
-        choices=SCORE_CHOICES,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     international_alignment = models.PositiveSmallIntegerField(
         _("international alignment"),
         null=True,
         blank=True,
-        choices=SCORE_CHOICES,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     notes = models.TextField(_("notes"), blank=True)
