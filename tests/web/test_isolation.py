@@ -175,7 +175,9 @@ def test_anonymous_requests_are_refused(world: dict[str, Any]) -> None:
 # Pages and API routes a board member (reports only) may open.
 BOARD_MAY_OPEN = re.compile(
     r"^(|reports/.*|group/|api/(dashboard|board-reports|declarations)/.*|"
-    r"accounts/(api-token|second-factor|password)/|api/)$"
+    r"accounts/(api-token|second-factor|password)/|api/|"
+    # Background jobs: those of the kinds a board member may run (final reports' documents).
+    r"jobs/.*|api/jobs/.*)$"
 )
 
 

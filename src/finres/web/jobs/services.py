@@ -183,6 +183,7 @@ def _finish(
     data: dict[str, Any] | None = None,
 ) -> None:
     now = timezone.now()
+    job.refresh_from_db(fields=["progress_done", "progress_total", "progress_step"])
     job.state = state
     job.finished = now
     job.expires = now + dt.timedelta(days=result_days())
