@@ -182,9 +182,21 @@ def _protocol(asset: CryptoAsset) -> Exposure:
     version = (asset.parameter or asset.name).upper().replace("TLSV", "").replace("TLS", "")
     version = version.strip().strip("v ")
     if "SSL" in text or version in ("1.0", "1", "1.1"):
-        return _x(Level.CLASSICALLY_WEAK, "tls_old", ("rfc-8996",), name=asset.name)
+        return _x(
+            Level.CLASSICALLY_WEAK,
+            "tls_old",
+            ("rfc-8996",),
+            name=asset.name,
+            replacement="TLS 1.3 + X25519MLKEM768",
+        )
     if version == "1.2":
-        return _x(Level.QUANTUM_VULNERABLE, "tls12", ("shor", "nist-ir-8547"), name=asset.name)
+        return _x(
+            Level.QUANTUM_VULNERABLE,
+            "tls12",
+            ("shor", "nist-ir-8547"),
+            name=asset.name,
+            replacement="TLS 1.3 + X25519MLKEM768",
+        )
     if version == "1.3":
         return _x(Level.QUANTUM_SAFE, "tls13", ("hybrid-mlkem",), name=asset.name)
     return _x(Level.UNKNOWN, "protocol_other", name=asset.name)
@@ -203,7 +215,11 @@ def exposure(asset: CryptoAsset, rules: Rules | None = None) -> Exposure:
             return _x(Level.QUANTUM_SAFE, "pqc_capable", ("fips-203", "fips-204"), name=asset.name)
         if asset.pqc_capable is False:
             return _x(
-                Level.QUANTUM_VULNERABLE, "not_pqc_capable", ("nist-ir-8547",), name=asset.name
+                Level.QUANTUM_VULNERABLE,
+                "not_pqc_capable",
+                ("nist-ir-8547",),
+                name=asset.name,
+                replacement="ML-KEM / ML-DSA",
             )
         return _x(Level.UNKNOWN, "capability_unknown", name=asset.name)
     family = asset.family or family_of(asset.name, asset.parameter)

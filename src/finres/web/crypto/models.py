@@ -14,6 +14,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from finres.core import crypto as core
 from finres.core.crypto.exposure import Exposure as CoreExposure
@@ -28,7 +29,7 @@ class Kind(models.TextChoices):
     CERTIFICATE = core.AssetKind.CERTIFICATE.value, _("Certificate")
     KEY = core.AssetKind.KEY.value, _("Key")
     ALGORITHM = core.AssetKind.ALGORITHM.value, _("Algorithm")
-    LIBRARY = core.AssetKind.LIBRARY.value, _("Library")
+    LIBRARY = core.AssetKind.LIBRARY.value, pgettext_lazy("crypto asset kind", "Library")
     HSM = core.AssetKind.HSM.value, _("Hardware security module (HSM)")
 
 
