@@ -501,9 +501,14 @@ def compliant_on_expired_evidence(
     valid = links.filter(
         Q(evidence__expiry_date__isnull=True) | Q(evidence__expiry_date__gte=today)
     )
+    # Scoped through the assessment (a primary-key join), not the result's own organisation
+    # column: the results are then found through the (assessment, result) index, never through
+    # (organisation, result), whatever the planner's statistics are.
     return (
         RequirementResult.objects.filter(
-            organisation=organisation, assessment_id__in=assessment_ids, result=Result.COMPLIANT
+            assessment__organisation=organisation,
+            assessment_id__in=assessment_ids,
+            result=Result.COMPLIANT,
         )
         .filter(Exists(links))
         .exclude(Exists(valid))
