@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from finres.web.audit import log
 from finres.web.audit.models import AuditCheckpoint, AuditEvent, AuditHead
@@ -268,3 +269,23 @@ def test_a_bulk_event_is_readable_on_the_page_and_in_the_export(client_for: Any,
     changes = json.loads(line[7])
     assert len([label for label in changes if label.startswith("#10")]) == 3
     assert any("Row 1" in label for label in changes)
+
+
+def test_earlier_bulk_events_are_shown_row_by_row_too(org: Any) -> None:
+    from finres.web.audit.present import Presenter
+
+    event = log.append(
+        "update",
+        "assessments.requirementresult",
+        "bulk",
+        "Proposals",
+        {"assessment": 7, "results": {"5": {"proposal_state": ["", "pending"]}}},
+        org.pk,
+    )
+    with translation.override("en"):
+        row = Presenter().row(event)
+    assert row.is_bulk and row.count == 1 and row.items[0].object_id == "5"
+    assert [c.label for c in row.details] == ["assessment"]
+    assert [(c.before, c.after) for c in row.items[0].changes] == [
+        ("—", "Proposed, awaiting review")
+    ]

@@ -161,10 +161,20 @@ class Presenter:
             what=model_label(event.model),
         )
         found = bulk_rows(event.changes)
+        rows_key = "bulk"
+        if found is None and event.object_id == "bulk" and isinstance(event.changes, dict):
+            # The earlier form of a bulk event (creation, proposals): rows under "results".
+            results = event.changes.get("results")
+            if isinstance(results, dict):
+                rows_key = "results"
+                found = {
+                    "model": event.model,
+                    "rows": {k: {"repr": "", "changes": v} for k, v in results.items()},
+                }
         if found is None:
             row.changes = self.changes(event)
             return row
-        details = {k: v for k, v in event.changes.items() if k != "bulk"}
+        details = {k: v for k, v in event.changes.items() if k != rows_key}
         row.details = [
             Change(str(DETAIL_LABELS.get(name, name)), "", self.plain(value))
             for name, value in details.items()
