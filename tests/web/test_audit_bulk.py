@@ -225,7 +225,7 @@ def test_the_cli_says_from_where_it_verified(org: Any, capsys: Any) -> None:
     assert "本次自第一筆驗證" in capsys.readouterr().out
 
 
-# --- verification scoped to one organisation --------------------------------------------------------
+# --- verification scoped to one organisation ---------------------------------------------------
 
 
 def test_a_scoped_verification_checks_the_organisations_events_and_every_link(
