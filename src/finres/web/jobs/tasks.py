@@ -17,9 +17,16 @@ logger = logging.getLogger(__name__)
 
 
 def run(job_id: int) -> str:
+    from django.db import connections
+
     from finres.web.jobs import services
 
-    return services.run(job_id)
+    try:
+        return services.run(job_id)
+    finally:
+        # A job is long and rare next to a request: no connection is kept between jobs (and a
+        # worker thread's SQLite connection does not hold the database meanwhile).
+        connections.close_all()
 
 
 def register(celery_app: Celery) -> Any:

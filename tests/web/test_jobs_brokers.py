@@ -1,0 +1,202 @@
+"""Jobs through real brokers and real Celery workers: the embedded default (kombu's filesystem
+transport, no server), RabbitMQ and Redis on this machine.
+
+A broker that does not answer skips its test with the reason, except under CI (``CI=true``),
+where it fails: CI starts both brokers. The worker runs in a thread of this process (Celery's
+testing worker) and reads the job from the database, so the data is committed
+(``transactional_db``, the audit trail's append-only triggers lifted for the final flush).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.contrib.auth import get_user_model
+
+from finres.web.jobs import kinds, queue, registry, services
+from finres.web.jobs.models import Job, Notification
+from finres.web.jobs.registry import Outcome
+from finres.web.orgs.models import Organisation
+from finres.web.orgs.roles import Action
+
+RABBITMQ = os.environ.get("FINRES_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+REDIS = os.environ.get("FINRES_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+SLOW = "tests.broker_slow"
+BROKEN = "tests.broker_broken"
+
+
+def answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require(name: str, host: str, port: int) -> None:
+    if answers(host, port):
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{name} does not answer on {host}:{port}; CI must test the real broker")
+    pytest.skip(f"{name} does not answer on {host}:{port} (start it to run this test)")
+
+
+def _triggers(direction: str) -> None:
+    """The audit trail's append-only triggers, lifted for the flush that ends a transactional
+    test, and put back afterwards (as in test_xlsx_speed)."""
+    import importlib
+
+    from django.db import connection
+
+    module = importlib.import_module("finres.web.audit.migrations.0002_append_only")
+
+    class Executor:
+        def __init__(self) -> None:
+            self.connection = connection
+
+        def execute(self, sql: str) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    if direction == "forwards":
+        module.backwards(None, Executor())  # DROP ... IF EXISTS first
+    getattr(module, direction)(None, Executor())
+
+
+@pytest.fixture
+def restored_after_flush(django_db_blocker: Any) -> Iterator[None]:
+    yield
+    from finres.core.library import load_library
+    from finres.web.frameworks.sync import sync_library
+
+    with django_db_blocker.unblock():
+        _triggers("forwards")
+        sync_library(load_library())  # the session's library, flushed with the rest
+
+
+@pytest.fixture
+def committed(restored_after_flush: None, transactional_db: None) -> Iterator[None]:
+    """Committed data a worker thread can read; the tables emptied afterwards."""
+    yield
+    _triggers("backwards")
+
+
+@pytest.fixture(autouse=True)
+def broker_kinds() -> Iterator[None]:
+    @registry.job(SLOW, action=Action.VIEW, label="Slow")
+    def slow(job: Job, progress: Any) -> Outcome:
+        for i in range(3):
+            progress(i, 3, f"step {i}")
+            time.sleep(0.1)
+        return Outcome(b"done", "slow.txt", "text/plain", {"steps": 3})
+
+    @registry.job(BROKEN, action=Action.VIEW, label="Broken")
+    def broken(job: Job, progress: Any) -> Outcome:
+        raise ValueError("internal detail")
+
+    yield
+    registry._KINDS.pop(SLOW, None)
+    registry._KINDS.pop(BROKEN, None)
+
+
+def run_through(settings: Any, **conf: Any) -> list[Job]:
+    """Jobs sent to the broker configured by ``conf`` and run by a real worker."""
+    settings.FINRES_JOBS_EAGER = False
+    name = f"finres-test-{uuid.uuid4().hex[:8]}"  # a queue of this test's own
+    app = queue.create_app(task_default_queue=name, worker_hijack_root_logger=False, **conf)
+    previous = queue.use(app)
+    organisation = Organisation.objects.create(
+        name=f"Broker test {name}", industry="bank", paid_in_capital=5_000_000_000
+    )
+    user = get_user_model().objects.create_user(username=name, password="x" * 16)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            jobs = [
+                services.enqueue(SLOW, organisation, user),
+                services.enqueue(BROKEN, organisation, user),
+                services.enqueue(kinds.AUDIT_VERIFY, organisation, user),
+            ]
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                states = set(Job.objects.filter(pk__in=[j.pk for j in jobs]).values_list("state"))
+                if states <= {(Job.State.SUCCEEDED,), (Job.State.FAILED,)}:
+                    break
+                time.sleep(0.2)
+    finally:
+        queue.use(previous)
+        _delete_queue(app, name)
+    found = [Job.objects.get(pk=j.pk) for j in jobs]
+    slow, broken, verification = found
+    assert slow.state == Job.State.SUCCEEDED, slow.error
+    assert slow.progress_done == slow.progress_total == 3
+    assert services.open_result(slow).read() == b"done"
+    assert broken.state == Job.State.FAILED and "internal detail" not in broken.error
+    assert verification.state == Job.State.SUCCEEDED, verification.error
+    assert "intact" in verification.summary()
+    assert Notification.objects.filter(person=user).count() == 3
+    return found
+
+
+def _delete_queue(app: Any, name: str) -> None:
+    try:
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(name)
+    except Exception:  # best effort: an empty queue left behind harms nothing
+        pass
+
+
+def test_the_embedded_default_needs_no_server(
+    committed: None, settings: Any, tmp_path: Path
+) -> None:
+    folders = {
+        "data_folder_in": str(tmp_path / "queue"),
+        "data_folder_out": str(tmp_path / "queue"),
+        "control_folder": str(tmp_path / "control"),
+        "polling_interval": 0.1,
+    }
+    queue.prepare_embedded_folders(folders)
+    run_through(settings, broker_url="filesystem://", broker_transport_options=folders)
+    assert list((tmp_path / "queue").iterdir()) == []  # every message was consumed
+
+
+def test_rabbitmq(committed: None, settings: Any) -> None:
+    require("RabbitMQ", "127.0.0.1", 5672)
+    run_through(settings, broker_url=RABBITMQ, broker_transport_options={})
+
+
+def test_redis(committed: None, settings: Any) -> None:
+    require("Redis", "127.0.0.1", 6379)
+    run_through(settings, broker_url=REDIS, broker_transport_options={"visibility_timeout": 3600})
+
+
+def test_settings_choose_the_broker(monkeypatch: Any) -> None:
+    """FINRES_BROKER_URL decides: unset, the filesystem transport under the data folder."""
+    import importlib
+
+    from finres.web.settings import base
+
+    try:
+        monkeypatch.delenv("FINRES_BROKER_URL", raising=False)
+        embedded = importlib.reload(base)
+        assert embedded.CELERY_BROKER_URL == "filesystem://"
+        assert embedded.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"].startswith(
+            str(embedded.DATA_DIR)
+        )
+        assert embedded.CELERY_TASK_ACKS_LATE and embedded.CELERY_RESULT_BACKEND is None
+        monkeypatch.setenv("FINRES_BROKER_URL", REDIS)
+        redis = importlib.reload(base)
+        assert redis.CELERY_BROKER_URL == REDIS
+        assert redis.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > (
+            redis.CELERY_TASK_TIME_LIMIT
+        )
+    finally:
+        monkeypatch.delenv("FINRES_BROKER_URL", raising=False)
+        importlib.reload(base)
