@@ -113,7 +113,7 @@ class Factor:
 
 @dataclass(frozen=True)
 class Rules:
-    sources: dict[str, dict[str, str]]
+    sources: dict[str, dict[str, Any]]  # name {zh-TW, en}, title (original), url, note
     horizon_year: int
     horizon_source: str
     levels: dict[Level, dict[str, Any]]
@@ -181,6 +181,11 @@ def _rules_from(data: Any, source: str) -> Rules:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise CryptoError(source, f"malformed rules: {error!r}") from None
+    for key, spec in rules.sources.items():
+        if not isinstance(spec, dict) or not {"name", "title", "url"} <= set(spec):
+            raise CryptoError(source, f"source {key}: needs a name, a title and a url")
+        if set(spec["name"]) != {"zh-TW", "en"}:
+            raise CryptoError(source, f"source {key}: its name in zh-TW and en")
     unknown = {s for f in families.values() for s in f.sources} - set(rules.sources)
     if unknown or rules.horizon_source not in rules.sources:
         raise CryptoError(source, f"unknown sources: {sorted(unknown)}")

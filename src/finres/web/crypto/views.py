@@ -60,6 +60,11 @@ def factor_rows(lang: str) -> list[dict[str, Any]]:
     ]
 
 
+def source_link(source: dict[str, Any], lang: str) -> dict[str, str]:
+    """A source as a page links it: its name in the page's language, the original title."""
+    return {"url": source["url"], "name": source["name"][lang], "title": source["title"]}
+
+
 class AssetListView(OrganisationMixin, ListView):
     template_name = "crypto/asset_list.html"
     paginate_by = PAGE_SIZE
@@ -95,7 +100,7 @@ class AssetDetailView(OrganisationMixin, View):
         context = {
             "object": asset,
             "exposure": found.as_data(rules, lang),
-            "sources": [(key, rules.sources[key]) for key in found.sources],
+            "sources": [source_link(rules.sources[key], lang) for key in found.sources],
             "may": {a.value: self.may(a) for a in Action},
         }
         return render(request, "crypto/asset_detail.html", context)
@@ -222,8 +227,10 @@ class PlanView(OrganisationMixin, View):
             .order_by("code")
             .only("pk", "code", "name")[:200]
         )
+        lang = services.language()
         return {
             "data": data,
+            "sources": [source_link(source, lang) for source in data["sources"].values()],
             "plan": plan,
             "form": form or PlanForm(instance=plan),
             "milestones_form": MilestonesForm(),
