@@ -277,3 +277,16 @@ def test_a_file_that_is_not_json(tmp_path: Path) -> None:
     with pytest.raises(CryptoError) as caught:
         load_cbom(path)
     assert "line 1" in caught.value.place
+
+
+def test_deeply_nested_json_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    from finres.core.crypto import load_inventory
+
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(CryptoError) as caught:
+        load_inventory(path)
+    assert "nested too deeply" in caught.value.problem
+    path.write_bytes(b'{"a":' * 100_000 + b"1" + b"}" * 100_000)
+    with pytest.raises(CryptoError):
+        load_cbom(path)

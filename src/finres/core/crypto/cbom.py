@@ -36,7 +36,24 @@ _KEY_TYPES: Final = ("private-key", "public-key", "secret-key", "key")
 _PREFIX: Final = "finres:"
 
 
+def parse_json(raw: bytes, source: str) -> Any:
+    """JSON text of at most MAX_BYTES; CryptoError with the place of a syntax error."""
+    if len(raw) > MAX_BYTES:
+        raise CryptoError(source, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise CryptoError(
+            source, f"not valid JSON: {error.msg}", f"line {error.lineno}, column {error.colno}"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise CryptoError(source, f"not UTF-8 text: {error.reason}") from None
+    except RecursionError:
+        raise CryptoError(source, "nested too deeply") from None
+
+
 def read_json(raw: bytes, source: str) -> dict[str, Any]:
+    """A JSON object (a CBOM); CryptoError otherwise."""
     if len(raw) > MAX_BYTES:
         raise CryptoError(source, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
     try:
@@ -47,6 +64,8 @@ def read_json(raw: bytes, source: str) -> dict[str, Any]:
         ) from None
     except UnicodeDecodeError as error:
         raise CryptoError(source, f"not UTF-8 text: {error.reason}") from None
+    except RecursionError:
+        raise CryptoError(source, "nested too deeply") from None
     if not isinstance(data, dict):
         raise CryptoError(source, "a CBOM is a JSON object", "/")
     return data

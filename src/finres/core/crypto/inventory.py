@@ -176,12 +176,9 @@ def load_inventory(path: Path) -> Inventory:
 
 
 def _json_list(raw: bytes, source: str) -> Any:
-    import json
+    from finres.core.crypto.cbom import parse_json
 
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CryptoError(source, f"not valid JSON: {error}") from None
+    return parse_json(raw, source)
 
 
 # --- TLS check results ---------------------------------------------------------------------------

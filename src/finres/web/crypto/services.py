@@ -5,7 +5,6 @@ migration plan's milestones."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,17 +206,13 @@ def import_upload(
 ) -> ImportResult:
     """A CBOM (validated against the CycloneDX schema) or the JSON of ``finres check tls``
     (one result or a list; its assets go to ``system``), saved all or nothing."""
-    from finres.core.crypto.cbom import read_json
+    from finres.core.crypto.cbom import parse_json
     from finres.core.crypto.inventory import assets_from_tls_results
 
     try:
         if len(raw) > CBOM_MAX_BYTES:
             raise core.CryptoError(name, _("larger than 20 MiB"))
-        head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        if head == b"[":
-            data: Any = json.loads(raw)
-        else:
-            data = read_json(raw, name)
+        data: Any = parse_json(raw, name)
         if isinstance(data, dict) and "bomFormat" in data:
             assets, source, label = core.import_cbom(data, name), "cbom", f"CBOM {name}"
         else:
@@ -225,8 +220,6 @@ def import_upload(
             source, label = "tls", f"TLS {name}"
     except core.CryptoError as error:
         return ImportResult(errors=[str(error)])
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        return ImportResult(errors=[f"{name}: {error}"])
     if not assets:
         return ImportResult(errors=[_("%(file)s: no cryptographic asset in it.") % {"file": name}])
     return save_assets(organisation, assets, source, label, system)
