@@ -143,7 +143,7 @@ def stats(prefix: Path) -> dict[str, Any]:
             "max_ms": float(row["Max Response Time"] or 0),
         }
 
-    out = {"requests": [row_out(r) for r in rows if r["Name"] != "Aggregated"]}
+    out: dict[str, Any] = {"requests": [row_out(r) for r in rows if r["Name"] != "Aggregated"]}
     out["total"] = next(row_out(r) for r in rows if r["Name"] == "Aggregated")
     out["failures"] = _csv(Path(f"{prefix}_failures.csv"))
     return out
@@ -226,12 +226,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         **stats(prefix),
         "work_dir": str(work),
     }
-    for kind, test in (("reads", lambda n: not n.startswith("write")), ("writes", None)):
-        chosen = [
-            r
-            for r in result["requests"]
-            if (test(r["name"]) if test else r["name"].startswith("write"))
-        ]
+    for kind, writes in (("reads", False), ("writes", True)):
+        chosen = [r for r in result["requests"] if r["name"].startswith("write") == writes]
         result[kind] = {
             "requests": sum(r["requests"] for r in chosen),
             "failures": sum(r["failures"] for r in chosen),

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["post_only"] = sorted(o["name"] for o in others if o["reason"] == "POST only")
     if not args.pages_only:
         # A failing measure is reported in the result, not allowed to lose the others.
-        sections = [
+        sections: list[tuple[str, Callable[[], Any]]] = [
             ("documents", lambda: web_measure.documents(client, samples, args.document_repeats)),
             ("xlsx_import", lambda: web_measure.xlsx_import(samples, args.import_rows)),
             ("audit", lambda: web_measure.audit(args.document_repeats)),

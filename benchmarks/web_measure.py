@@ -499,7 +499,7 @@ def documents(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any
     """Reports through their routes (whatever path they take) and their rendering functions."""
     from django.urls import NoReverseMatch, reverse
 
-    from finres.web.reports import documents as docs
+    from finres.web.reports.documents import board_report_docx, board_report_pdf
     from finres.web.reports.models import BoardReport
 
     report = BoardReport.objects.filter(organisation=samples.org).order_by("-year").first()
@@ -518,15 +518,13 @@ def documents(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any
             url = reverse(view, args=args)
         except NoReverseMatch:
             continue
-        rows.append(_operation(name, lambda url=url: _drain(get(url)), repeats, _ok))
+        rows.append(_operation(name, _getter(get, url), repeats, _ok))
     rows += job_documents(client, report, repeats)
     from finres.web.evidence.xlsx import export_assessment
 
+    rows.append(_operation("board report PDF (render)", lambda: board_report_pdf(report), repeats))
     rows.append(
-        _operation("board report PDF (render)", lambda: docs.board_report_pdf(report), repeats)
-    )
-    rows.append(
-        _operation("board report DOCX (render)", lambda: docs.board_report_docx(report), repeats)
+        _operation("board report DOCX (render)", lambda: board_report_docx(report), repeats)
     )
     rows.append(
         _operation(
@@ -540,8 +538,8 @@ def job_documents(client: Any, report: Any, repeats: int) -> list[dict[str, Any]
     """Documents made by background jobs (when the code has them): the request that starts
     the job (not waiting for it), then the job's run as a worker does it, one after the other."""
     try:
-        from finres.web.jobs import services as job_services
         from finres.web.jobs.models import Job
+        from finres.web.jobs.services import run as run_job
     except ImportError:
         return []
     from django.conf import settings
@@ -553,7 +551,7 @@ def job_documents(client: Any, report: Any, repeats: int) -> list[dict[str, Any]
 
     def work() -> Any:
         job = Job.objects.filter(state=Job.State.QUEUED).order_by("-pk").first()
-        return job_services.run(job.pk) if job else "no job"
+        return run_job(job.pk) if job else "no job"
 
     try:
         for name, view in (("PDF", "reports:board_pdf"), ("DOCX", "reports:board_docx")):
@@ -561,7 +559,7 @@ def job_documents(client: Any, report: Any, repeats: int) -> list[dict[str, Any]
             runs = [
                 (
                     _operation(
-                        f"board report {name} (job: request)", lambda u=url: client.get(u), 1, _ok
+                        f"board report {name} (job: request)", _getter(client.get, url), 1, _ok
                     ),
                     _operation(
                         f"board report {name} (job: run)", work, 1, lambda s: s == "succeeded"
@@ -582,6 +580,13 @@ def job_documents(client: Any, report: Any, repeats: int) -> list[dict[str, Any]
         else:
             settings.FINRES_JOB_WAIT_SECONDS = waited
     return rows
+
+
+def _getter(get: Callable[[str], Any], url: str) -> Callable[[], Any]:
+    def run() -> Any:
+        return _drain(get(url))
+
+    return run
 
 
 def _drain(response: Any) -> Any:
@@ -624,21 +629,21 @@ def audit(repeats: int, incremental: bool = False) -> list[dict[str, Any]]:
     when the code keeps a checkpoint (``verify_trail(full=…)``)."""
     import inspect
 
-    from finres.web.audit import verification
+    from finres.web.audit.verification import verify_trail
 
-    has_full = "full" in inspect.signature(verification.verify_trail).parameters
+    has_full = "full" in inspect.signature(verify_trail).parameters
     if incremental:
         if not has_full:
             return []
         return [
             _operation(
                 "audit verify (incremental, after the writes)",
-                lambda: verification.verify_trail(),
+                lambda: verify_trail(),
                 1,
                 lambda r: not r.breaks,
             )
         ]
-    full = (lambda: verification.verify_trail(full=True)) if has_full else verification.verify_trail
+    full = (lambda: verify_trail(full=True)) if has_full else verify_trail
     return [_operation("audit verify (full)", full, repeats, lambda r: not r.breaks)]
 
 
@@ -666,7 +671,7 @@ def writes(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any]]:
 
     def save_result() -> Any:
         n = next(counter)
-        value = (Result.COMPLIANT, Result.PARTIAL)[n % 2].value
+        value = str((Result.COMPLIANT, Result.PARTIAL)[n % 2])
         return client.patch(
             f"/api/assessment-results/{result_ids[n % len(result_ids)]}/",
             {"result": value, "comments": f"基準測試 {n}"},
@@ -676,6 +681,7 @@ def writes(client: Any, samples: Samples, repeats: int) -> list[dict[str, Any]]:
     links = iter(unlinked)
 
     def add_link() -> Any:
+        assert samples.evidence is not None  # the demo has evidence
         return client.post(
             "/api/evidence-links/",
             {"evidence": samples.evidence.pk, "result": next(links)},
