@@ -18,15 +18,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from finres.core import maturity as scoring
 from finres.core.applicability import ApplicableRequirement, Status, applicable, tier_of
 from finres.core.i18n import Language
 from finres.core.library import Library, load_library
-from finres.web.assessments import aggregates
-from finres.web.assessments.models import Assessment, MaturityTarget, RequirementResult, Result
+from finres.web.assessments.models import (
+    Assessment,
+    MaturityTarget,
+    RequirementResult,
+    Result,
+    ResultTally,
+)
 from finres.web.language import current_language
 from finres.web.orgs.models import Organisation
 
@@ -246,6 +251,48 @@ def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
+def _tallied(
+    wanted: Sequence[int], latest_ids: set[int]
+) -> tuple[dict[int, dict[str, int]], dict[int, dict[tuple[str, int], dict[int, int]]]]:
+    """From the maintained tallies (``assessments.aggregates``) of ``wanted`` assessments, in
+    one grouped query per 500: the counts by result of each latest assessment, and the counts
+    by maturity level per organisation, framework and year. A few rows per framework and year
+    reach Python, not one per assessment, result and level."""
+    compliance: dict[int, dict[str, int]] = defaultdict(dict)
+    per_year: dict[int, dict[tuple[str, int], dict[int, int]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for chunk in _chunks(wanted):
+        is_latest = Q(assessment_id__in=[pk for pk in chunk if pk in latest_ids])
+        rows = (
+            ResultTally.objects.filter(assessment_id__in=chunk)
+            .order_by()
+            .annotate(
+                latest_id=Case(When(is_latest, then=F("assessment_id")), default=None),
+                latest_result=Case(When(is_latest, then=F("result")), default=Value("")),
+                framework_code=F("assessment__framework__code"),
+                period_end=F("assessment__period_end"),  # the year in Python: no SQL function
+            )
+            .values_list(
+                "organisation_id",
+                "framework_code",
+                "period_end",
+                "latest_id",
+                "latest_result",
+                "maturity_level",
+            )
+            .annotate(n=Sum("count"))
+        )
+        for org_id, code, period_end, latest_id, value, level, count in rows:
+            if latest_id is not None:
+                found = compliance[latest_id]
+                found[value] = found.get(value, 0) + count
+            if level is not None:
+                bucket = per_year[org_id][(code, period_end.year)]
+                bucket[level] = bucket.get(level, 0) + count
+    return compliance, per_year
+
+
 def collect(
     organisations: Sequence[Organisation],
     year: int | None = None,
@@ -316,8 +363,10 @@ def collect(
         wanted.update(info.pk for info in newest.values())
     info_by_pk = {info.pk: info for info in assessments}
 
-    # Counts by result and by maturity level: the maintained per-assessment tallies.
-    tallies = aggregates.result_level_counts(wanted)
+    # Counts by result (latest assessments) and by maturity level (per framework and year),
+    # from the maintained per-assessment tallies, grouped in the database.
+    latest_ids = {info.pk for newest in latest.values() for info in newest.values()}
+    compliance_of, per_year_of = _tallied(sorted(wanted), latest_ids)
 
     # Maturity levels of the requirements that reach the CSF, one row per result. Only the
     # assessments of frameworks that reach the CSF at all are read, through the
@@ -359,17 +408,11 @@ def collect(
         org_id = organisation.pk
         tier = tier_of(library, organisation.profile().industry, organisation.paid_in_capital).tier
         the_year = years_of[org_id]
-        per_year: dict[tuple[str, int], dict[int, int]] = defaultdict(dict)
-        for info in by_org.get(org_id, []):
-            for (_, level), count in tallies.get(info.pk, {}).items():
-                if level is None:
-                    continue
-                bucket = per_year[(info.framework_code, info.year)]
-                bucket[level] = bucket.get(level, 0) + count
+        per_year = per_year_of.get(org_id, {})
         statuses = []
         for code, info in sorted(latest[org_id].items(), key=lambda item: item[1].framework_code):
             compliance = Compliance()
-            for (value, _), count in tallies.get(info.pk, {}).items():
+            for value, count in compliance_of.get(info.pk, {}).items():
                 compliance.counts[value] = compliance.counts.get(value, 0) + count
             target = scoring.target_for(targets[org_id], code, tier)
             scale = scales[code]
