@@ -84,7 +84,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         text=True,
         cwd=ROOT,
         env=_environment(tmp_path),
-        timeout=300,
+        timeout=900,  # a guard: about 30 s on an idle machine, minutes on a busy one
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
