@@ -109,7 +109,7 @@ def serve_options(database: str) -> list[str]:
     return options
 
 
-def wait_for(port: int, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
+def wait_for(port: int, server: subprocess.Popen[bytes], timeout: float = 900) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
