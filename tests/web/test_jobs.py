@@ -330,3 +330,37 @@ def test_the_export_is_made_by_a_job(client_for: Any, assessment: Any, org: Any)
     job = Job.objects.get(kind=kinds.ASSESSMENT_EXPORT)
     assert job.result_name.startswith(f"assessment-{assessment.pk}-")
     assert AuditEvent.objects.filter(action=actions.EXPORT, object_id=str(assessment.pk)).exists()
+
+
+# --- language ----------------------------------------------------------------------------------
+
+
+def visible_text(page: str) -> str:
+    import html
+    import re
+
+    page = re.sub(r"<(script|style|svg|select|header).*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_job_pages_leave_no_english_in_zh_tw(client_for: Any, org: Any) -> None:
+    import re
+
+    auditor = client_for(Role.AUDITOR, org)
+    verification = services.enqueue(kinds.AUDIT_VERIFY, org, user_of(auditor))
+    failed = services.enqueue(FAILING, org, user_of(auditor))
+    made = services.enqueue(COUNTING, org, user_of(auditor))
+    pages = [
+        reverse("jobs:list"),
+        reverse("jobs:notifications"),
+        reverse("jobs:detail", args=[verification.pk]),
+        reverse("jobs:detail", args=[failed.pk]),
+        reverse("jobs:detail", args=[made.pk]),
+    ]
+    for url in pages:
+        words = visible_text(auditor.get(url).content.decode())
+        # Labels of the test's own kinds, user names, file names and dates aside.
+        words = re.sub(r"Failing|Counting|auditor-\d+|count\.csv|FinRes", " ", words)
+        assert re.findall(r"[A-Za-z]{3,}", words) == [], url
+    bell = auditor.get(reverse("jobs:bell")).content.decode()
+    assert "通知" in bell

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
+from celery import Celery  # type: ignore[import-untyped]
 
 TASK_NAME = "finres.jobs.run"
 

@@ -176,7 +176,7 @@ def run(job_id: int) -> str:
 
 def _finish(
     job: Job,
-    state: str,
+    state: Any,  # a Job.State
     *,
     outcome: registry.Outcome | None = None,
     error: str = "",
@@ -220,7 +220,7 @@ def purge_expired(now: dt.datetime | None = None) -> int:
 
 def result_available(job: Job) -> bool:
     return bool(
-        job.state == Job.State.SUCCEEDED
+        job.state == str(Job.State.SUCCEEDED)
         and job.result_file
         and (job.expires is None or job.expires > timezone.now())
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import Celery
+from celery import Celery  # type: ignore[import-untyped]
 from django.db import OperationalError
 
 logger = logging.getLogger(__name__)
