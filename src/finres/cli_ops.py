@@ -147,6 +147,14 @@ def backup(
         console.print(
             _("warning: evidence file missing, not in the backup: {name}").format(name=name)
         )
+    if report.evidence_storage:
+        console.print(
+            _(
+                "Evidence files are in object storage ({location}): the {count} files the "
+                "backup refers to were not copied; back the bucket up with the object "
+                "store's own means (versioning or replication)."
+            ).format(location=report.evidence_storage, count=report.evidence_in_storage)
+        )
     console.print(
         _(
             "Keys given in the environment (FINRES_SECRET_KEY and other FINRES_* variables) "
@@ -191,12 +199,21 @@ def doctor(output: FormatOption = OutputFormat.TABLE, lang: LangOption = None) -
     _start(lang)
     _web()
     from finres.web.ops.doctor import MESSAGES, examine
+    from finres.web.ops.storage import describe
 
     findings = examine()
+    storage = describe()
     if output == OutputFormat.JSON:
-        _print_json({"ok": not findings, "findings": [f.as_dict() for f in findings]})
+        _print_json(
+            {
+                "ok": not findings,
+                "storage": storage.as_dict(),
+                "findings": [f.as_dict() for f in findings],
+            }
+        )
     else:
         console = _out()
+        console.print(_("Evidence storage: {location}").format(location=storage.location))
         for finding in findings:
             console.print(
                 _(MESSAGES[finding.kind]).format(subject=finding.subject, detail=finding.detail),

@@ -23,6 +23,13 @@ organisations, people or evidence files unless ``force`` is given.
 Keys given in the environment (``FINRES_SECRET_KEY`` and other ``FINRES_*`` variables) are
 not in the data folder and are not backed up: the operator keeps them with the site's
 configuration.
+
+Evidence in object storage (``FINRES_S3_BUCKET``): the files are not copied. The manifest
+records the bucket and prefix and the names of every file the database snapshot refers to, and
+the report says so: the operator backs the bucket up with the object store's own means
+(versioning, replication, lifecycle rules; files are never changed in place, so versioning
+keeps every one). Restore puts the database and keys back and expects the same bucket; it
+refuses a backup whose evidence lives elsewhere than the site's.
 """
 
 from __future__ import annotations
@@ -57,6 +64,9 @@ class BackupReport:
     keys: list[str]
     missing_evidence: list[str] = field(default_factory=list)
     bytes: int = 0
+    # Evidence in object storage: where, and how many files the snapshot refers to there.
+    evidence_storage: str = ""
+    evidence_in_storage: int = 0
 
 
 @dataclass
@@ -118,7 +128,9 @@ def backup(
     from django.db import connection
 
     import finres
+    from finres.web.ops import storage
 
+    in_bucket = evidence_dir is None and storage.is_object_storage()
     data_dir, evidence_dir = _settings_paths(data_dir, evidence_dir)
     destination = Path(destination)
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
@@ -140,6 +152,10 @@ def backup(
         migrations = _applied_migrations()
         missing: list[str] = []
         copied = 0
+        bucket: dict[str, Any] | None = None
+        if in_bucket:
+            bucket = {**storage.describe().as_dict(), "files": sorted(set(names))}
+            names = []  # kept in the bucket, backed up with the object store's means
         for name in sorted(set(names)):
             relative = _safe_relative(name)
             source = evidence_dir / relative
@@ -174,6 +190,7 @@ def backup(
             "database": {"vendor": vendor, "file": database_file, "migrations": migrations},
             "evidence_files": copied,
             "missing_evidence": missing,
+            "evidence_storage": bucket,
             "keys": keys,
             "not_included": "keys given in the environment (FINRES_SECRET_KEY, other FINRES_*)",
             "files": files,
@@ -187,7 +204,11 @@ def backup(
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return BackupReport(destination, vendor, copied, keys, missing, total)
+    report = BackupReport(destination, vendor, copied, keys, missing, total)
+    if bucket:
+        report.evidence_storage = bucket["location"]
+        report.evidence_in_storage = len(bucket["files"])
+    return report
 
 
 def _backup_sqlite(target: Path) -> list[str]:
@@ -309,9 +330,13 @@ def restore(
     """Replace the site's database, evidence files and key files with a backup's."""
     from django.db import connection
 
+    from finres.web.ops import storage
+
+    in_bucket = evidence_dir is None and storage.is_object_storage()
     data_dir, evidence_dir = _settings_paths(data_dir, evidence_dir)
     source = Path(source)
     manifest = verify(source)
+    _check_evidence_storage(manifest, storage.describe().location if in_bucket else None)
     vendor = manifest["database"]["vendor"]
     if vendor != connection.vendor:
         raise OpsError(
@@ -320,7 +345,7 @@ def restore(
             site=connection.vendor,
         )
     _check_migrations(manifest)
-    if not force and not site_is_empty(evidence_dir):
+    if not force and not site_is_empty(None if in_bucket else evidence_dir):
         raise OpsError(
             N_("the site already holds data: restoring replaces all of it (use --force)")
         )
@@ -331,6 +356,8 @@ def restore(
         if PurePosixPath(name).name not in KEY_FILES:
             raise OpsError(N_("unsafe file name in the backup: {name!r}"), name=name)
 
+    if in_bucket:  # the files stay in the bucket; a folder is staged empty and not used
+        evidence_dir = data_dir / ".evidence-in-object-storage"
     # 1. Stage the evidence files and keys beside their destinations.
     staged = evidence_dir.with_name(evidence_dir.name + ".restoring")
     if staged.exists():
@@ -370,11 +397,33 @@ def restore(
         evidence_dir.rename(previous)
     staged.rename(evidence_dir)
     shutil.rmtree(previous, ignore_errors=True)
+    if in_bucket:
+        shutil.rmtree(evidence_dir, ignore_errors=True)
     for temporary, final in staged_keys:
         os.replace(temporary, final)
     migrated = _migrate_if_needed()
     return RestoreReport(
         vendor, len(evidence_names), [PurePosixPath(n).name for n in key_names], migrated
+    )
+
+
+def _check_evidence_storage(manifest: dict[str, Any], site_bucket: str | None) -> None:
+    """A backup's evidence must end up where the site looks for it."""
+    recorded = manifest.get("evidence_storage") or None
+    backup_bucket = recorded["location"] if recorded else None
+    if backup_bucket == site_bucket:
+        return
+    if backup_bucket is None:
+        raise OpsError(
+            N_(
+                "this backup holds its evidence files, but the site keeps evidence in {site}: "
+                "restore on a site without FINRES_S3_BUCKET, or copy the files into the bucket"
+            ),
+            site=site_bucket,
+        )
+    raise OpsError(
+        N_("this backup's evidence files are in {bucket}; configure the site to use it"),
+        bucket=backup_bucket,
     )
 
 

@@ -4,7 +4,11 @@
   cut short after its file was written, or a row removed by hand);
 - evidence rows of kind "file" whose file is missing (a kill during upload, a lost disk, a
   restore of the database without its files);
-- database migrations not applied yet.
+- database migrations not applied yet;
+- an object store (S3) that cannot be reached.
+
+Evidence files are looked for where the site keeps them: the evidence folder, or the bucket
+and prefix of ``FINRES_S3_BUCKET`` (``ops.storage``).
 
 It only reads and reports; every finding names the file or the row.
 """
@@ -19,11 +23,13 @@ from finres.core.i18n import N_
 ORPHAN_FILE = "orphan_file"
 MISSING_FILE = "missing_file"
 PENDING_MIGRATIONS = "pending_migrations"
+STORAGE_UNREACHABLE = "storage_unreachable"
 
 MESSAGES = {
     ORPHAN_FILE: N_("evidence file without a database row: {subject}"),
     MISSING_FILE: N_("evidence #{subject} has no file ({detail})"),
     PENDING_MIGRATIONS: N_("database migrations not applied: {detail} (run finres setup)"),
+    STORAGE_UNREACHABLE: N_("evidence storage {subject} cannot be used: {detail}"),
 }
 
 
@@ -41,11 +47,20 @@ def evidence_findings(evidence_dir: Path | None = None) -> list[Finding]:
     from django.conf import settings
 
     from finres.web.evidence.models import Evidence
+    from finres.web.ops import storage
 
-    folder = Path(evidence_dir if evidence_dir is not None else settings.MEDIA_ROOT)
-    on_disk: set[str] = set()
-    if folder.is_dir():
-        on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    if evidence_dir is None and storage.is_object_storage():
+        place = storage.describe().location
+        problem = storage.unreachable()
+        if problem:
+            return [Finding(STORAGE_UNREACHABLE, place, problem)]
+        stored = storage.stored_names()
+    else:
+        folder = Path(evidence_dir if evidence_dir is not None else settings.MEDIA_ROOT)
+        place = str(folder)
+        stored = set()
+        if folder.is_dir():
+            stored = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     findings: list[Finding] = []
     referenced: set[str] = set()
     rows = Evidence._base_manager.filter(kind=Evidence.Kind.FILE).values_list("pk", "file")
@@ -54,16 +69,16 @@ def evidence_findings(evidence_dir: Path | None = None) -> list[Finding]:
             findings.append(Finding(MISSING_FILE, str(pk), "no file name recorded"))
             continue
         referenced.add(name)
-        if name not in on_disk:
-            findings.append(Finding(MISSING_FILE, str(pk), str(folder / name)))
+        if name not in stored:
+            findings.append(Finding(MISSING_FILE, str(pk), f"{place}/{name}"))
     # A link may still carry a file name (it should not): it is not an orphan then.
     referenced |= set(
         Evidence._base_manager.exclude(kind=Evidence.Kind.FILE)
         .exclude(file="")
         .values_list("file", flat=True)
     )
-    for name in sorted(on_disk - referenced):
-        findings.append(Finding(ORPHAN_FILE, str(folder / name)))
+    for name in sorted(stored - referenced):
+        findings.append(Finding(ORPHAN_FILE, f"{place}/{name}"))
     return findings
 
 

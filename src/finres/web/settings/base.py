@@ -185,6 +185,29 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "evidence"
+
+# --- scale out: object storage, Redis (docs/operations.md) --------------------------------------
+# FINRES_S3_BUCKET (+ FINRES_S3_ENDPOINT_URL, _REGION, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY, _PREFIX):
+# evidence files in S3-compatible object storage, shared by every application server.
+from finres.web.ops.storage import s3_storage as _s3_storage  # noqa: E402
+
+if _s3 := _s3_storage():
+    STORAGES["default"] = _s3
+# FINRES_REDIS_URL (redis://host:6379/1): caches (rate limits, charts) and sessions in Redis,
+# shared by every process and machine. Without it, one process's memory (LocMemCache; the
+# production settings use a folder instead, shared by the processes of one machine).
+FINRES_REDIS_URL = os.environ.get("FINRES_REDIS_URL", "")
+if FINRES_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": FINRES_REDIS_URL,
+            "KEY_PREFIX": "finres",
+            "TIMEOUT": 300,
+        }
+    }
+    # Sessions read from Redis, written through to the database (survive a Redis restart).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 FINRES_EVIDENCE_MAX_BYTES = int(os.environ.get("FINRES_EVIDENCE_MAX_BYTES", 25 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
