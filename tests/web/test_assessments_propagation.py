@@ -196,4 +196,5 @@ def test_propagation_queries_do_not_grow_with_the_results(org, three) -> None:
         report = proposals.propose_from(twse)
     assert report.proposed > 10
     assert len(many.captured_queries) <= len(few.captured_queries) + 2  # one more bulk batch
-    assert len(many.captured_queries) < 20
+    # (+3 at most: the maintained result counts are refreshed, with a row lock on PostgreSQL)
+    assert len(many.captured_queries) < 23
