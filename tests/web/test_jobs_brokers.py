@@ -200,3 +200,52 @@ def test_settings_choose_the_broker(monkeypatch: Any) -> None:
     finally:
         monkeypatch.delenv("FINRES_BROKER_URL", raising=False)
         importlib.reload(base)
+
+
+def test_finres_worker_is_a_separate_process(
+    committed: None, settings: Any, tmp_path: Path
+) -> None:
+    """``finres worker`` on its own, as on another machine: same database and broker."""
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("another process reaches the test database on PostgreSQL only")
+    require("Redis", "127.0.0.1", 6379)
+    settings.FINRES_JOBS_EAGER = False
+    app = queue.create_app(broker_url=REDIS, broker_transport_options={})
+    previous = queue.use(app)
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}",
+        "FINRES_BROKER_URL": REDIS,
+        "FINRES_DATA_DIR": str(tmp_path / "worker"),
+        "DJANGO_SETTINGS_MODULE": "finres.web.settings.dev",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "finres", "worker", "--concurrency", "1", "--lang", "en"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    organisation = Organisation.objects.create(
+        name="Remote worker", industry="bank", paid_in_capital=5_000_000_000
+    )
+    user = get_user_model().objects.create_user(username="remote", password="x" * 16)
+    try:
+        job = services.enqueue(kinds.AUDIT_VERIFY, organisation, user)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not Job.objects.get(pk=job.pk).is_finished:
+            time.sleep(0.3)
+    finally:
+        queue.use(previous)
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, output
+    assert "FinRes worker: broker redis://127.0.0.1:6379/7" in output
+    assert Notification.objects.filter(job=job, person=user).exists()
