@@ -11,11 +11,13 @@ import secrets
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
 from django.db import DatabaseError, connection, transaction
+from django.utils import translation
 
 from finres.web.audit.chain import GENESIS, SCHEME_HMAC, SCHEME_SHA256, Head, event_hash, verify
 from finres.web.audit.keys import audit_key, load_key
@@ -23,6 +25,13 @@ from finres.web.audit.log import stored_head
 from finres.web.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Iterator[None]:
+    """The command line activates its language for the process: later tests get theirs back."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 def chain() -> list[dict]:

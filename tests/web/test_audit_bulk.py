@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,6 +23,13 @@ from finres.web.orgs.roles import Role
 from .test_audit import _remove_newest, _tamper
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Iterator[None]:
+    """The command line activates its language for the process: later tests get theirs back."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 def codes(report: Any) -> list[tuple[int, str]]:
