@@ -103,7 +103,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     database = web_data.database_kind()
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="finres-bench-")
     started = time.perf_counter()
-    web_data.prepare(args.scale, data_dir, use_cache=not args.no_cache, log=log)
+    if args.reuse:  # a database generated before, brought up to the current migrations
+        web_data.setup_django(data_dir)
+        from finres.web.setup import migrate
+
+        migrate()
+    else:
+        web_data.prepare(args.scale, data_dir, use_cache=not args.no_cache, log=log)
     prepared_s = time.perf_counter() - started
     import web_measure
     from django.contrib.auth import get_user_model
@@ -253,6 +259,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-cache", action="store_true", help="generate even if cached")
     parser.add_argument("--data-dir", help="use (and keep) this data folder")
     parser.add_argument("--keep", action="store_true", help="keep the generated data folder")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --data-dir: use the data there (migrated)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("--cold-probe", metavar="DATA_DIR", help=argparse.SUPPRESS)
     parser.add_argument("--user", default="demo-admin", help=argparse.SUPPRESS)
