@@ -177,13 +177,14 @@ def test_backup_records_the_bucket_and_restore_expects_it(
     )
     evidence = Evidence.objects.get(organisation=org)
 
-    # The database copy itself is tested in test_backup.py (in a process of its own: SQLite's
-    # backup API waits for this test's open transaction); here, the names it would return.
+    # The database copy itself is tested in test_backup.py (in a process of its own: it cannot
+    # run inside this test's open transaction); here, the names it would return.
     def snapshot(target: Path) -> list[str]:
         target.write_bytes(b"snapshot")
         return [name for name in Evidence.objects.values_list("file", flat=True) if name]
 
     monkeypatch.setattr(ops, "_backup_sqlite", snapshot)
+    monkeypatch.setattr(ops, "_backup_postgresql", snapshot)
     report = ops.backup(tmp_path / "backup", data_dir=tmp_path / "data")
     assert report.evidence_files == 0 and not report.missing_evidence
     assert report.evidence_storage == f"s3://{bucket.name}/site-a/evidence"
