@@ -114,6 +114,14 @@ def _insert_computed(assessment_ids: Sequence[int]) -> None:
         cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
 
 
+def rebuild_all_aggregates() -> int:
+    """Recompute the counts of every assessment (after a restore of data written without them,
+    or a bulk load by hand); returns how many assessments were counted."""
+    ids = list(Assessment.objects.order_by("pk").values_list("pk", flat=True))
+    refresh_assessment_aggregates(ids)
+    return len(ids)
+
+
 def tallies(assessment_ids: Iterable[int]) -> dict[int, dict[TallyKey, int]]:
     """The maintained counts of the given assessments: id -> (result, level, pending) -> n."""
     ids = sorted({pk for pk in assessment_ids if pk is not None})
