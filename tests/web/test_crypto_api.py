@@ -22,6 +22,7 @@ from finres.web.orgs.roles import Role
 from finres.web.registers.models import InformationSystem
 
 from ..core.test_crypto_cbom import EVERY_KIND, needs_data, valid
+from .test_isolation import world  # noqa: F401  (the fixture: the demo and an outsider)
 
 pytestmark = pytest.mark.django_db
 
@@ -303,3 +304,33 @@ def test_another_organisations_objects_stay_out_of_reach(
     assert ciso_client.get("/api/crypto-assets/").json()["count"] == 0
     assert ciso_client.get("/api/crypto-plan/").json()["plan"] == []
     assert b"SYS-THEIRS" not in ciso_client.get("/crypto/cbom/export/").content
+
+
+def test_every_crypto_route_keeps_to_its_organisation(world: dict[str, Any]) -> None:  # noqa: F811
+    """The isolation walk of test_isolation, on the crypto routes only (quick to run alone)."""
+    from .conftest import login
+    from .test_isolation import fill, params, routes
+
+    client = login(Client(), world["user"])
+    crypto = [(t, n) for t, n in routes() if t.startswith(("crypto/", "api/crypto"))]
+    assert len(crypto) >= 12
+    leaks = []
+    for template, name in crypto:
+        if not params(template):
+            continue
+        for label, pk in world["samples"].items():
+            url = fill(template, pk)
+            for method in ("get", "post", "put", "patch", "delete"):
+                response = getattr(client, method)(url, content_type="application/json")
+                if response.status_code not in (400, 403, 404, 405):
+                    leaks.append(f"{method} {url} ({name}, {label}) {response.status_code}")
+    assert leaks == []
+    victim_titles = list(
+        CryptoAsset.objects.filter(organisation=world["victim"]).values_list("name", flat=True)
+    )
+    assert victim_titles
+    for template, _name in crypto:
+        if params(template):
+            continue
+        body = client.get("/" + template.replace("\\", "")).content.decode(errors="replace")
+        assert not [t for t in victim_titles if len(t) > 6 and t in body], template
