@@ -553,6 +553,11 @@ def job_documents(client: Any, report: Any, repeats: int) -> list[dict[str, Any]
         job = Job.objects.filter(state=Job.State.QUEUED).order_by("-pk").first()
         return run_job(job.pk) if job else "no job"
 
+    # Jobs the routes above left queued (no worker here) would be joined by the next request
+    # instead of a new one being started: run them first, untimed.
+    for pk in Job.objects.filter(state=Job.State.QUEUED).values_list("pk", flat=True):
+        run_job(pk)
+
     try:
         for name, view in (("PDF", "reports:board_pdf"), ("DOCX", "reports:board_docx")):
             url = reverse(view, args=[report.pk])
