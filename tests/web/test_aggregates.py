@@ -135,6 +135,26 @@ def test_every_write_path_keeps_the_counts(org: Organisation, other_org: Organis
     assert theirs.pk in maintained(other_org)
 
 
+def test_rows_read_with_deferred_fields_keep_the_counts(org: Organisation) -> None:
+    """.only()/.defer() leave counted fields out: reading such rows must not recurse, and
+    saving one (even moved to another assessment) still refreshes what it changed."""
+    first = make_assessment(org, ISO, 2025, 6)
+    second = make_assessment(org, ISO, 2026, 1)  # holds the first requirement only
+    rows = list(
+        RequirementResult.objects.filter(assessment=first)
+        .order_by("requirement__position")
+        .only("id", "comments")
+    )
+    assert len(rows) == 6
+    rows[0].result = Result.COMPLIANT
+    rows[0].save()
+    assert maintained(org) == recomputed(org)
+    moved = RequirementResult.objects.defer("assessment").get(pk=rows[1].pk)
+    moved.assessment_id = second.pk
+    moved.save()
+    assert maintained(org) == recomputed(org)
+
+
 def test_refresh_repairs_counts_written_around_the_orm(org: Organisation) -> None:
     """A writer of its own (raw SQL, an import's bulk writer) calls the refresh afterwards."""
     assessment = make_assessment(org, ISO, 2025, 6)

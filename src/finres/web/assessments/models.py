@@ -29,6 +29,13 @@ def maturity_levels(framework: Framework) -> tuple[int, ...]:
     return maturity_scale(framework).values
 
 
+TALLIED_FIELDS = ("assessment_id", "result", "maturity_level", "proposal_state")
+# A row read with .only()/.defer() leaves out some counted fields: what the counts hold for it
+# is then unknown (reading the fields here would load each one and recurse through from_db):
+# its save reads them from the database first.
+UNKNOWN_TALLY = ("unknown",)
+
+
 def tally_key(row: Any) -> tuple[Any, ...] | None:
     """The fields of a result the maintained counts depend on (None for an unsaved row)."""
     if row.pk is None:
@@ -229,7 +236,9 @@ class RequirementResult(Audited, models.Model):
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> RequirementResult:
         row = super().from_db(db, field_names, values)
-        row._tallied = tally_key(row)  # what the maintained counts hold for this row
+        # what the maintained counts hold for this row
+        loaded = all(name in row.__dict__ for name in TALLIED_FIELDS)
+        row._tallied = tally_key(row) if loaded else UNKNOWN_TALLY
         return row
 
     def save(self, *args: Any, **kwargs: Any) -> None:
@@ -237,6 +246,8 @@ class RequirementResult(Audited, models.Model):
 
         before = getattr(self, "_tallied", None)
         with transaction.atomic(savepoint=False):
+            if before is UNKNOWN_TALLY:
+                before = type(self).objects.filter(pk=self.pk).values_list(*TALLIED_FIELDS).first()
             super().save(*args, **kwargs)
             after = tally_key(self)
             if before != after:
