@@ -277,6 +277,10 @@ def test_doctor_finds_orphan_files_and_rows_without_files(
     orphan = evidence_dir / str(org.pk) / "0123456789abcdef"
     orphan.write_bytes(b"half an upload")
     (evidence_dir / lost.file.name).unlink()
+    # a background job's result lives beside the evidence but is not evidence
+    job_result = evidence_dir / "jobs" / str(org.pk) / "0123456789abcdef"
+    job_result.parent.mkdir(parents=True)
+    job_result.write_bytes(b"%PDF-")
 
     findings = evidence_findings(evidence_dir)
     assert {(f.kind, f.subject) for f in findings} == {

@@ -47,6 +47,7 @@ def evidence_findings(evidence_dir: Path | None = None) -> list[Finding]:
     from django.conf import settings
 
     from finres.web.evidence.models import Evidence
+    from finres.web.jobs.services import RESULT_FOLDER as JOBS_FOLDER
     from finres.web.ops import storage
 
     if evidence_dir is None and storage.is_object_storage():
@@ -77,8 +78,12 @@ def evidence_findings(evidence_dir: Path | None = None) -> list[Finding]:
         .exclude(file="")
         .values_list("file", flat=True)
     )
+    # Background jobs keep their results and uploads in the same storage, under their own folder,
+    # and remove them when they expire: they are not evidence.
+    jobs_folder = f"{JOBS_FOLDER}/"
     for name in sorted(stored - referenced):
-        findings.append(Finding(ORPHAN_FILE, f"{place}/{name}"))
+        if not name.startswith(jobs_folder):
+            findings.append(Finding(ORPHAN_FILE, f"{place}/{name}"))
     return findings
 
 
