@@ -107,6 +107,19 @@ def test_the_second_factor_completes_the_log_in(make_user, org) -> None:
     assert {"login", "second_factor_verified"} <= actions
 
 
+def test_the_second_factor_page_fetches_nothing_that_needs_the_completed_log_in(
+    make_user, org
+) -> None:
+    """The notification bell loads by htmx: on the second-factor page it would fetch the
+    second-factor page itself into the header (a second form and button)."""
+    client, user = _half_authenticated(make_user, org)
+    page = client.get(reverse("orgs:second_factor")).content.decode()
+    assert reverse("jobs:bell") not in page
+    device = TOTPDevice.objects.get(user=user)
+    client.post(reverse("orgs:second_factor"), {"token": _code(device)})
+    assert reverse("jobs:bell") in client.get(reverse("reports:dashboard")).content.decode()
+
+
 def test_a_right_code_after_a_wrong_one_is_told_to_wait_not_blamed_on_the_clock(
     make_user, org
 ) -> None:

@@ -115,7 +115,9 @@ def test_cbom_export_is_valid_and_imports_back(ciso_client: Client, org) -> None
     document = json.loads(exported.content)
     assert valid(document) == []
     assert {c["bom-ref"] for c in document["components"]} == {a.id for a in EVERY_KIND}
-    assert ciso_client.get("/api/crypto-assets/cbom/").json()["specVersion"] == "1.6"
+    cbom = ciso_client.get("/api/crypto-assets/cbom/")
+    assert cbom["Content-Type"] == "application/vnd.cyclonedx+json"
+    assert json.loads(cbom.content)["specVersion"] == "1.6"
     again = upload(ciso_client, "/crypto/cbom/import/", "cbom.json", exported.content)
     assert again.status_code == 302
     assert CryptoAsset.objects.filter(organisation=org).count() == len(EVERY_KIND)

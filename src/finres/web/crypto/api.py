@@ -124,7 +124,10 @@ class CryptoAssetViewSet(OrganisationViewSet):
             organisation_id=request.organisation.pk,
             details={"register": "crypto-assets", "format": "cbom"},
         )
-        return Response(services.export_cbom(request.organisation))
+        return Response(
+            services.export_cbom(request.organisation),
+            content_type="application/vnd.cyclonedx+json",  # as documented: a CycloneDX file
+        )
 
     @extend_schema(
         request={"multipart/form-data": CbomImportSerializer},

@@ -23,4 +23,7 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
         "current_role_label": Role(role).label if role in Role.values else "",
         "organisation_choices": choices,
         "role_may": {a.value: allows(role, a) for a in Action},
+        # Pages a half-authenticated person sees (the second factor) must not fetch anything
+        # that needs the completed log-in, such as the notification bell.
+        "authentication_complete": current is not None and access.authentication_complete(request),
     }
