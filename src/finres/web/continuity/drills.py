@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -162,26 +161,17 @@ def finding_from_issue(drill: Drill, issue: str, user: Any) -> tuple[Finding, bo
 
 
 def _record(drill: Drill, reference: str, title: str, text: str, user: Any) -> tuple[Finding, bool]:
-    with transaction.atomic():
-        existing = (
-            Finding.objects.open()
-            .filter(organisation_id=drill.organisation_id, source_reference=reference)
-            .first()
-        )
-        if existing is not None:
-            return existing, False
-        finding = Finding.objects.create(
-            organisation_id=drill.organisation_id,
-            title=title[:300],
-            description=text,
-            source=Finding.Source.OTHER,
-            source_reference=reference,
-            severity=Finding.Severity.HIGH
-            if "RTO" in reference or "RPO" in reference
-            else Finding.Severity.MEDIUM,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-        )
-    return finding, True
+    return Finding.objects.record_once(
+        organisation_id=drill.organisation_id,
+        source_reference=reference,
+        user=user,
+        title=title,
+        description=text,
+        source=Finding.Source.OTHER,
+        severity=Finding.Severity.HIGH
+        if "RTO" in reference or "RPO" in reference
+        else Finding.Severity.MEDIUM,
+    )
 
 
 def findings_of(drill: Drill) -> list[Finding]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from finres.web.continuity import graph
@@ -44,50 +43,40 @@ def from_gap(
     minutes = outcome.rto_gap if gap == "rto" else outcome.rpo_gap
     if minutes <= 0:
         raise NoGap(_("The service meets this objective: there is no gap to record."))
-    source_reference = reference(service, gap, scenario)
-    with transaction.atomic():
-        existing = (
-            Finding.objects.open()
-            .filter(organisation=organisation, source_reference=source_reference)
-            .first()
-        )
-        if existing is not None:
-            return existing, False
-        values = {
-            "service": service.name,
-            "gap": int(minutes),
-            "achieved": int(
-                outcome.outcome.recovery_time if gap == "rto" else outcome.outcome.data_loss
-            ),
-            "objective": int((outcome.outcome.rto if gap == "rto" else outcome.outcome.rpo) or 0),
-            "path": " → ".join(n.code for n in outcome.path) or "—",
-            "case": scenario.name if scenario is not None else _("the worst single failure"),
-        }
-        if gap == "rto":
-            title = _("%(service)s cannot recover within its RTO (%(gap)s minutes late)") % values
-            text = (
-                _(
-                    "In %(case)s the service recovers in %(achieved)s minutes against an RTO of "
-                    "%(objective)s. Critical path: %(path)s."
-                )
-                % values
+    values = {
+        "service": service.name,
+        "gap": int(minutes),
+        "achieved": int(
+            outcome.outcome.recovery_time if gap == "rto" else outcome.outcome.data_loss
+        ),
+        "objective": int((outcome.outcome.rto if gap == "rto" else outcome.outcome.rpo) or 0),
+        "path": " → ".join(n.code for n in outcome.path) or "—",
+        "case": scenario.name if scenario is not None else _("the worst single failure"),
+    }
+    if gap == "rto":
+        title = _("%(service)s cannot recover within its RTO (%(gap)s minutes late)") % values
+        text = (
+            _(
+                "In %(case)s the service recovers in %(achieved)s minutes against an RTO of "
+                "%(objective)s. Critical path: %(path)s."
             )
-        else:
-            title = _("%(service)s loses more data than its RPO (%(gap)s minutes over)") % values
-            text = (
-                _(
-                    "In %(case)s the service loses %(achieved)s minutes of data against an RPO of "
-                    "%(objective)s. Critical path: %(path)s."
-                )
-                % values
-            )
-        finding = Finding.objects.create(
-            organisation=organisation,
-            title=title[:300],
-            description=text,
-            source=Finding.Source.CHECK,
-            source_reference=source_reference[:200],
-            severity=Finding.Severity.HIGH,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
+            % values
         )
-    return finding, True
+    else:
+        title = _("%(service)s loses more data than its RPO (%(gap)s minutes over)") % values
+        text = (
+            _(
+                "In %(case)s the service loses %(achieved)s minutes of data against an RPO of "
+                "%(objective)s. Critical path: %(path)s."
+            )
+            % values
+        )
+    return Finding.objects.record_once(
+        organisation_id=organisation.pk,
+        source_reference=reference(service, gap, scenario),
+        user=user,
+        title=title,
+        description=text,
+        source=Finding.Source.CHECK,
+        severity=Finding.Severity.HIGH,
+    )

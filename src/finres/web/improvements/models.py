@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +32,30 @@ def exception_max_days() -> int:
 class FindingQuerySet(models.QuerySet["Finding"]):
     def open(self) -> FindingQuerySet:
         return self.exclude(status=Finding.Status.CLOSED)
+
+    def record_once(
+        self, *, organisation_id: int, source_reference: str, user: Any, **fields: Any
+    ) -> tuple[Finding, bool]:
+        """A finding for what ``source_reference`` names (an analysis gap, a drill's issue, an
+        incident's lesson), unless an open finding records it already: (finding, created)."""
+        reference = source_reference[:200]
+        with transaction.atomic():
+            existing = (
+                self.open()
+                .filter(organisation_id=organisation_id, source_reference=reference)
+                .first()
+            )
+            if existing is not None:
+                return existing, False
+            if "title" in fields:
+                fields["title"] = fields["title"][:300]
+            finding = self.create(
+                organisation_id=organisation_id,
+                source_reference=reference,
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+                **fields,
+            )
+        return finding, True
 
     def overdue(self, today: dt.date) -> FindingQuerySet:
         """``plans.finding_overdue`` as a query."""

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,27 +120,16 @@ def finding_from_lesson(incident: Incident, lesson: str, user: Any) -> tuple[Fin
         Incident.Severity.HIGH: Finding.Severity.HIGH,
         Incident.Severity.MEDIUM: Finding.Severity.MEDIUM,
     }.get(incident.severity, Finding.Severity.LOW)
-    with transaction.atomic():
-        existing = (
-            Finding.objects.open()
-            .filter(organisation_id=incident.organisation_id, source_reference=source_reference)
-            .first()
-        )
-        if existing is not None:
-            return existing, False
-        finding = Finding.objects.create(
-            organisation_id=incident.organisation_id,
-            title=(_("Incident %(code)s: %(lesson)s") % {"code": incident.code, "lesson": lesson})[
-                :300
-            ],
-            description=_("Lesson of incident %(code)s (%(title)s).")
-            % {"code": incident.code, "title": incident.title},
-            source=Finding.Source.INCIDENT,
-            source_reference=source_reference,
-            severity=severity,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-        )
-    return finding, True
+    return Finding.objects.record_once(
+        organisation_id=incident.organisation_id,
+        source_reference=source_reference,
+        user=user,
+        title=_("Incident %(code)s: %(lesson)s") % {"code": incident.code, "lesson": lesson},
+        description=_("Lesson of incident %(code)s (%(title)s).")
+        % {"code": incident.code, "title": incident.title},
+        source=Finding.Source.INCIDENT,
+        severity=severity,
+    )
 
 
 def findings_of(incident: Incident) -> list[Finding]:
