@@ -14,12 +14,9 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 
-from finres.web.audit import actions
-from finres.web.audit.log import record_security_event
 from finres.web.continuity import drills
 from finres.web.continuity.filters import DrillFilterSet
 from finres.web.continuity.forms import DrillForm, DrillNodeResultForm, DrillServiceResultForm
@@ -28,7 +25,7 @@ from finres.web.continuity.views import ContinuityListView, EditView
 from finres.web.language import current_language
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
-from finres.web.registers.views import ObjectDeleteView
+from finres.web.registers.views import ChildDeleteView, ObjectDeleteView, TableExportView
 
 
 class DrillListView(ContinuityListView):
@@ -153,16 +150,16 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 12 else None
 
 
-class ResultDeleteView(OrganisationMixin, View):
-    action = Action.EDIT
+class ServiceResultDeleteView(ChildDeleteView):
+    model = DrillServiceResult
+    parent_url = "continuity:drill_detail"
+    parent_field = "drill_id"
 
-    def post(self, request: HttpRequest, pk: int, what: str) -> HttpResponse:
-        model = DrillServiceResult if what == "service" else DrillNodeResult
-        row = get_object_or_404(self.scope(model.objects.all()), pk=pk)
-        with transaction.atomic():
-            row.delete()
-        messages.success(request, _("Deleted: %(object)s") % {"object": row})
-        return redirect("continuity:drill_detail", pk=row.drill_id)
+
+class NodeResultDeleteView(ChildDeleteView):
+    model = DrillNodeResult
+    parent_url = "continuity:drill_detail"
+    parent_field = "drill_id"
 
 
 class DrillFindingView(DrillPage):
@@ -195,18 +192,9 @@ class DrillFindingView(DrillPage):
         return redirect("improvements:finding_detail", pk=finding.pk)
 
 
-class DrillExportView(OrganisationMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        kind = request.GET.get("format", "xlsx")
-        if kind not in ("xlsx", "csv"):
-            messages.error(request, _("Choose XLSX or CSV."))
-            return redirect("continuity:drill_list")
-        content, content_type, name = drills.export(self.organisation, kind)
-        record_security_event(
-            actions.EXPORT,
-            organisation_id=self.organisation.pk,
-            details={"register": "drills", "format": kind},
-        )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(True, name)
-        return response
+class DrillExportView(TableExportView):
+    register_key = "drills"
+    list_url = "continuity:drill_list"
+
+    def table(self, kind: str) -> tuple[bytes, str, str]:
+        return drills.export(self.organisation, kind)

@@ -55,14 +55,12 @@ urlpatterns = [
     path("drills/<int:pk>/finding/", drill_views.DrillFindingView.as_view(), name="drill_finding"),
     path(
         "drill-service-results/<int:pk>/delete/",
-        drill_views.ResultDeleteView.as_view(),
-        {"what": "service"},
+        drill_views.ServiceResultDeleteView.as_view(),
         name="drill_service_result_delete",
     ),
     path(
         "drill-node-results/<int:pk>/delete/",
-        drill_views.ResultDeleteView.as_view(),
-        {"what": "node"},
+        drill_views.NodeResultDeleteView.as_view(),
         name="drill_node_result_delete",
     ),
 ]

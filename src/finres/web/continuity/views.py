@@ -46,7 +46,12 @@ from finres.web.filtering import page_filters
 from finres.web.language import current_language
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
-from finres.web.registers.views import ObjectDeleteView, ObjectEditView, query_without_page
+from finres.web.registers.views import (
+    ChildDeleteView,
+    ObjectDeleteView,
+    ObjectEditView,
+    query_without_page,
+)
 
 PAGE_SIZE = 50
 # Beyond this many nodes a drawing is no longer readable: the pages say so instead.
@@ -341,24 +346,16 @@ class LayerAddView(NodeDetailView):
         return redirect("continuity:node_detail", pk=node.pk)
 
 
-class ChildDeleteView(OrganisationMixin, View):
-    action = Action.EDIT
-    model: Any
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        row = get_object_or_404(self.scope(self.model.objects.all()), pk=pk)
-        with transaction.atomic():
-            row.delete()
-        messages.success(request, _("Deleted: %(object)s") % {"object": row})
-        return redirect("continuity:node_detail", pk=row.node_id)
-
-
 class DependencyDeleteView(ChildDeleteView):
     model = Dependency
+    parent_url = "continuity:node_detail"
+    parent_field = "node_id"
 
 
 class LayerDeleteView(ChildDeleteView):
     model = RecoveryLayer
+    parent_url = "continuity:node_detail"
+    parent_field = "node_id"
 
 
 # --- scenarios ----------------------------------------------------------------------------------

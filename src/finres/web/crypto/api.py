@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -29,13 +27,7 @@ from finres.web.crypto import services, tabular
 from finres.web.crypto.filters import AssetFilterSet
 from finres.web.crypto.models import CryptoAsset, SystemCryptoRisk
 from finres.web.orgs.roles import Action, allows
-from finres.web.registers import formats
-from finres.web.registers import tabular as register_tables
-from finres.web.registers.api import (
-    RegisterImportReportSerializer,
-    RegisterImportSerializer,
-    ScopedField,
-)
+from finres.web.registers.api import RegisterViewSet, ScopedField
 from finres.web.registers.models import InformationSystem
 from finres.web.strict import StrictFieldsMixin, StrictViewSetMixin
 
@@ -95,24 +87,13 @@ class CbomImportResultSerializer(serializers.Serializer):
     errors = serializers.ListField(child=serializers.CharField())
 
 
-EXPORT_PARAMETERS = [OpenApiParameter("export_format", str, enum=["xlsx", "csv"])]
-
-
-class CryptoAssetViewSet(OrganisationViewSet):
+class CryptoAssetViewSet(RegisterViewSet):
     queryset = CryptoAsset.objects.select_related("system").order_by("code")
     serializer_class = AssetSerializer
     filterset_class = AssetFilterSet
-    query_parameters = {"export": frozenset({"export_format"})}
-
-    def perform_destroy(self, instance: Any) -> None:
-        if not allows(getattr(self.request, "role", None), Action.MANAGE):
-            raise PermissionDenied(_("Your role may not delete crypto assets."))
-        with transaction.atomic():
-            instance.delete()
-
-    def _may_import(self, request: Request) -> None:
-        if not allows(getattr(request, "role", None), Action.MANAGE):
-            raise PermissionDenied(_("Your role may not import crypto assets."))
+    register = tabular.REGISTER
+    may_not_delete = gettext_lazy("Your role may not delete crypto assets.")
+    may_not_import = gettext_lazy("Your role may not import crypto assets.")
 
     @extend_schema(responses={(200, "application/vnd.cyclonedx+json"): OpenApiTypes.OBJECT})
     @action(detail=False, methods=["get"])
@@ -167,60 +148,6 @@ class CryptoAssetViewSet(OrganisationViewSet):
             },
             status=200 if result.ok else 400,
         )
-
-    @extend_schema(parameters=EXPORT_PARAMETERS, responses={(200, "*/*"): OpenApiTypes.BINARY})
-    @action(detail=False, methods=["get"])
-    def export(self, request: Request) -> HttpResponse:
-        """The inventory as XLSX (default) or CSV, in the import's format."""
-        kind = request.query_params.get("export_format", "xlsx")
-        if kind not in ("xlsx", "csv"):
-            raise ValidationError({"export_format": _("Choose xlsx or csv.")})
-        content, content_type, name = tabular.export(request.organisation, kind)
-        record_security_event(
-            actions.EXPORT,
-            user=request.user,
-            organisation_id=request.organisation.pk,
-            details={"register": "crypto-assets", "format": kind},
-        )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(True, name)
-        return response
-
-    @extend_schema(
-        request={"multipart/form-data": RegisterImportSerializer},
-        responses={200: RegisterImportReportSerializer, 400: RegisterImportReportSerializer},
-    )
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
-    def import_file(self, request: Request) -> Response:
-        """Create or update assets from an XLSX or CSV file (all or nothing)."""
-        self._may_import(request)
-        body = RegisterImportSerializer(data=request.data)
-        if not body.is_valid():
-            problems = [
-                formats.RowError(0, str(field), str(message))
-                for field, messages in body.errors.items()
-                for message in messages
-            ]
-            return Response(_report(formats.ImportReport(errors=problems)), status=400)
-        upload = body.validated_data["file"]
-        try:
-            report = tabular.import_table(
-                request.organisation, upload.file, upload.name, upload.size
-            )
-        except register_tables.TableError as error:
-            report = formats.ImportReport(errors=[formats.RowError(0, "", error.message)])
-        return Response(_report(report), status=200 if report.ok else 400)
-
-
-def _report(report: formats.ImportReport) -> dict[str, Any]:
-    return {
-        "applied": report.applied,
-        "rows": report.rows,
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors],
-    }
 
 
 class RiskSerializer(StrictFieldsMixin, serializers.ModelSerializer):

@@ -39,8 +39,8 @@ from finres.web.crypto.models import CryptoAsset, Exposure, SystemCryptoRisk
 from finres.web.filtering import page_filters
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
-from finres.web.registers import tabular as register_tables
-from finres.web.registers.forms import ImportForm
+from finres.web.registers import formats
+from finres.web.registers import views as registers_views
 from finres.web.registers.models import InformationSystem
 from finres.web.registers.views import query_without_page
 
@@ -145,17 +145,6 @@ class AssetEditView(OrganisationMixin, FormView):
         obj = form.save()
         messages.success(self.request, _("Saved."))
         return redirect("crypto:asset_detail", pk=obj.pk)
-
-
-class AssetDeleteView(OrganisationMixin, View):
-    action = Action.MANAGE
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        asset = get_object_or_404(self.scope(CryptoAsset.objects.all()), pk=pk)
-        with transaction.atomic():
-            asset.delete()
-        messages.success(request, _("Deleted: %(object)s") % {"object": asset})
-        return redirect("crypto:asset_list")
 
 
 class RiskView(OrganisationMixin, View):
@@ -316,58 +305,20 @@ class CbomImportView(OrganisationMixin, FormView):
         return redirect("crypto:asset_list")
 
 
-class TableExportView(OrganisationMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        kind = request.GET.get("format", "xlsx")
-        if kind not in ("xlsx", "csv"):
-            messages.error(request, _("Choose XLSX or CSV."))
-            return redirect("crypto:asset_list")
-        content, content_type, name = tabular.export(self.organisation, kind)
-        record_security_event(
-            actions.EXPORT,
-            organisation_id=self.organisation.pk,
-            details={"register": "crypto-assets", "format": kind},
-        )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(True, name)
-        return response
+class AssetDeleteView(registers_views.ObjectDeleteView):
+    model = CryptoAsset
+    list_url = "crypto:asset_list"
 
 
-class TableImportView(OrganisationMixin, FormView):
-    action = Action.MANAGE
-    form_class = ImportForm
+class TableExportView(registers_views.TableExportView):
+    register_key = tabular.REGISTER.key
+    list_url = "crypto:asset_list"
+
+    def table(self, kind: str) -> tuple[bytes, str, str]:
+        return formats.export(tabular.REGISTER, self.organisation, kind)
+
+
+class TableImportView(registers_views.TableImportView):
+    register = tabular.REGISTER
+    list_url = "crypto:asset_list"
     template_name = "crypto/table_import.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["columns"] = tabular.REGISTER.header()
-        return context
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        upload = form.cleaned_data["file"]
-        try:
-            report = tabular.import_table(self.organisation, upload.file, upload.name, upload.size)
-        except register_tables.TableError as error:
-            form.add_error("file", error.message)
-            return self.form_invalid(form)
-        if not report.ok:
-            return self.render_to_response(
-                self.get_context_data(form=form, report=report), status=400
-            )
-        messages.success(
-            self.request,
-            _(
-                "Imported %(rows)s rows: %(created)s new, %(updated)s changed, "
-                "%(unchanged)s unchanged."
-            )
-            % {
-                "rows": report.rows,
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-            },
-        )
-        return redirect("crypto:asset_list")

@@ -32,7 +32,13 @@ from finres.web.incidents.models import Incident, ReportingRegime, Submission, T
 from finres.web.language import current_language
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
-from finres.web.registers.views import ObjectDeleteView, ObjectEditView, query_without_page
+from finres.web.registers.views import (
+    ChildDeleteView,
+    ObjectDeleteView,
+    ObjectEditView,
+    TableExportView,
+    query_without_page,
+)
 
 PAGE_SIZE = 50
 
@@ -178,24 +184,16 @@ class SubmissionAddView(IncidentPage):
         return redirect("incidents:incident_detail", pk=incident.pk)
 
 
-class ChildDeleteView(OrganisationMixin, View):
-    action = Action.EDIT
-    model: Any
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        row = get_object_or_404(self.scope(self.model.objects.all()), pk=pk)
-        with transaction.atomic():
-            row.delete()
-        messages.success(request, _("Deleted: %(object)s") % {"object": row})
-        return redirect("incidents:incident_detail", pk=row.incident_id)
-
-
 class TimelineDeleteView(ChildDeleteView):
     model = TimelineEntry
+    parent_url = "incidents:incident_detail"
+    parent_field = "incident_id"
 
 
 class SubmissionDeleteView(ChildDeleteView):
     model = Submission
+    parent_url = "incidents:incident_detail"
+    parent_field = "incident_id"
 
 
 class LessonFindingView(IncidentPage):
@@ -267,21 +265,12 @@ class ReportView(IncidentPage):
         return response
 
 
-class IncidentExportView(OrganisationMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        kind = request.GET.get("format", "xlsx")
-        if kind not in ("xlsx", "csv"):
-            messages.error(request, _("Choose XLSX or CSV."))
-            return redirect("incidents:incident_list")
-        content, content_type, name = services.export(self.organisation, kind)
-        record_security_event(
-            actions.EXPORT,
-            organisation_id=self.organisation.pk,
-            details={"register": "incidents", "format": kind},
-        )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(True, name)
-        return response
+class IncidentExportView(TableExportView):
+    register_key = "incidents"
+    list_url = "incidents:incident_list"
+
+    def table(self, kind: str) -> tuple[bytes, str, str]:
+        return services.export(self.organisation, kind)
 
 
 # --- regimes ------------------------------------------------------------------------------------

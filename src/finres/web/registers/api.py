@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
@@ -251,14 +252,21 @@ EXPORT_PARAMETERS = [OpenApiParameter("export_format", str, enum=["xlsx", "csv"]
 
 
 class RegisterViewSet(OrganisationViewSet):
-    """Shared by the three registers: deletion needs MANAGE; export and import actions."""
+    """Shared by the registers (and the crypto inventory, a register of its own): deletion
+    needs MANAGE; export and import actions in the register's table format."""
 
     register: formats.Register
     query_parameters = {"export": frozenset({"export_format"})}
+    may_not_delete = gettext_lazy("Your role may not delete register entries.")
+    may_not_import = gettext_lazy("Your role may not import registers.")
+
+    def _may_import(self, request: Request) -> None:
+        if not allows(getattr(request, "role", None), Action.MANAGE):
+            raise PermissionDenied(self.may_not_import)
 
     def perform_destroy(self, instance: Any) -> None:
         if not allows(getattr(self.request, "role", None), Action.MANAGE):
-            raise PermissionDenied(_("Your role may not delete register entries."))
+            raise PermissionDenied(self.may_not_delete)
         try:
             with transaction.atomic():
                 instance.delete()
@@ -292,8 +300,7 @@ class RegisterViewSet(OrganisationViewSet):
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_file(self, request: Request) -> Response:
         """Create or update entries from an XLSX or CSV file (all or nothing)."""
-        if not allows(getattr(request, "role", None), Action.MANAGE):
-            raise PermissionDenied(_("Your role may not import registers."))
+        self._may_import(request)
         body = RegisterImportSerializer(data=request.data)
         if not body.is_valid():  # no file, or not a file: told in the report's one shape
             problems = [

@@ -43,12 +43,16 @@ from finres.web.registers.models import (
 
 TRUE = {"yes", "y", "true", "1", "是", "v", "x"}
 FALSE = {"no", "n", "false", "0", "否", ""}
+UNKNOWN = {"", "unknown", "?", "未知", "不明"}
+FOREIGN_KEYS = ("user", "system")  # column kinds whose value is another row
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
-    kind: str  # text, choice, bool, date, int, country, tags, sites, suppliers, user, clauses
+    # text, choice, bool, flag (yes / no / unknown), date, int, country, tags, sites, suppliers,
+    # user, system (an information system of the register, by code), clauses
+    kind: str
     choices: Any = None  # a TextChoices class for ``choice``
     required: bool = False
 
@@ -71,11 +75,13 @@ class Register:
     title: Any
     columns: tuple[Column, ...]
     prefetch: tuple[Any, ...] = ()
+    defaults: tuple[tuple[str, Any], ...] = ()  # field values of an entry an import creates
+    computed: tuple[str, ...] = ()  # fields set on save, left out of the import's checks
 
     def queryset(self, organisation: Organisation) -> models.QuerySet[Any]:
         return (
             self.model._default_manager.filter(organisation=organisation)
-            .select_related(*(c.key for c in self.columns if c.kind == "user"))
+            .select_related(*(c.key for c in self.columns if c.kind in FOREIGN_KEYS))
             .prefetch_related(*self.prefetch)
             .order_by("code")
         )
@@ -179,6 +185,10 @@ def _export_value(obj: Any, column: Column) -> Any:
         return "; ".join(value or [])
     if column.kind == "user":
         return value.get_username() if value is not None else ""
+    if column.kind == "system":
+        return value.code if value is not None else ""
+    if column.kind == "flag":
+        return {None: "", True: "yes", False: "no"}[value]
     return value
 
 
@@ -294,6 +304,7 @@ class Context:
     users: dict[str, Any]
     clauses: dict[str, str]
     choices: dict[str, dict[str, str]]
+    systems: dict[str, InformationSystem] = field(default_factory=dict)
 
 
 def _parse(column: Column, raw: Any, context: Context) -> Any:
@@ -321,6 +332,18 @@ def _parse(column: Column, raw: Any, context: Context) -> Any:
         if text.casefold() in FALSE:
             return False
         raise CellError(_("“%(value)s” is not yes or no.") % {"value": text})
+    if kind == "flag":
+        if isinstance(raw, bool):
+            return raw
+        if text.casefold() in UNKNOWN:
+            return None
+        return _parse(Column(column.key, "bool"), raw, context)
+    if kind == "system":
+        if not text:
+            return None
+        if text not in context.systems:
+            raise CellError(_("Unknown codes: %(codes)s.") % {"codes": text})
+        return context.systems[text]
     if kind == "date":
         if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
             return raw
@@ -377,7 +400,7 @@ def _parse(column: Column, raw: Any, context: Context) -> Any:
     raise AssertionError(kind)
 
 
-def _context(organisation: Organisation) -> Context:
+def _context(organisation: Organisation, register: Register) -> Context:
     clauses: dict[str, str] = {}
     for clause in tiering().clauses:
         clauses[clause.id.casefold()] = clause.id
@@ -390,6 +413,12 @@ def _context(organisation: Organisation) -> Context:
         {u.get_username().casefold(): u for u in members_of(organisation)},
         clauses,
         {},
+        {
+            s.code: s
+            for s in InformationSystem.objects.filter(organisation=organisation).only("pk", "code")
+        }
+        if any(c.kind == "system" for c in register.columns)
+        else {},
     )
 
 
@@ -415,11 +444,12 @@ def plan(
     register: Register, organisation: Organisation, table: tabular.Table, report: ImportReport
 ) -> list[_Planned]:
     positions = header_map(register, table.header)
-    context = _context(organisation)
+    context = _context(organisation, register)
     existing = {
         o.code: o for o in register.queryset(organisation).select_for_update(of=("self",)) if o.code
     }
     columns = [c for c in register.columns if c.key in positions]
+    kinds = {c.key: c.kind for c in columns}
     seen: dict[str, int] = {}
     planned: list[_Planned] = []
     for number, row in table.rows:
@@ -449,7 +479,7 @@ def plan(
         obj = existing.get(code)
         created = obj is None
         if obj is None:
-            obj = register.model(organisation=organisation)
+            obj = register.model(organisation=organisation, **dict(register.defaults))
         changed = created
         links: dict[str, tuple[list[int], list[int]]] = {}
         for key, value in values.items():
@@ -459,13 +489,18 @@ def plan(
                     links[key] = (current, value)
                 continue
             attname = register.model._meta.get_field(key).attname
-            new = value.pk if key == "reviewer" and value is not None else value
+            foreign = kinds[key] in FOREIGN_KEYS and value is not None
+            new = value.pk if foreign else value
             if getattr(obj, attname) != new:
                 setattr(obj, attname, new)
                 changed = True
         before = len(report.errors)
         try:
-            obj.full_clean(exclude=list(M2M), validate_unique=False, validate_constraints=False)
+            obj.full_clean(
+                exclude=[*M2M, *register.computed],
+                validate_unique=False,
+                validate_constraints=False,
+            )
         except ValidationError as problem:
             for name, messages in problem.message_dict.items():
                 for message in messages:
@@ -487,7 +522,7 @@ def import_table(
     """Check the whole file, then apply it (or nothing). ``TableError`` for an unusable file."""
     report = ImportReport()
     table = tabular.read_table(upload, name, size)
-    label = f"registers.{register.model._meta.model_name}"
+    label = f"{register.model._meta.app_label}.{register.model._meta.model_name}"
     with transaction.atomic():
         planned = plan(register, organisation, table, report)
         if not report.ok:

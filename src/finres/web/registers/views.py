@@ -148,6 +148,23 @@ class ObjectDeleteView(OrganisationMixin, View):
         return redirect(self.list_url)
 
 
+class ChildDeleteView(OrganisationMixin, View):
+    """Delete a row shown on another object's page (a dependency, a drill result, a timeline
+    entry), then go back to that page."""
+
+    action = Action.EDIT
+    model: Any
+    parent_url: str
+    parent_field: str  # the row's attribute holding the page's object id
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        row = get_object_or_404(self.scope(self.model.objects.all()), pk=pk)
+        with transaction.atomic():
+            row.delete()
+        messages.success(request, _("Deleted: %(object)s") % {"object": row})
+        return redirect(self.parent_url, pk=getattr(row, self.parent_field))
+
+
 # --- systems ------------------------------------------------------------------------------------
 
 
@@ -360,48 +377,71 @@ def register_of(key: str) -> formats.Register:
     return register
 
 
-class ExportView(OrganisationMixin, View):
-    def get(self, request: HttpRequest, register: str) -> HttpResponse:
-        chosen = register_of(register)
+class TableExportView(OrganisationMixin, View):
+    """A list as XLSX (default) or CSV (``?format=``), recorded in the audit trail as an export.
+    Subclasses name the list page to return to and write the table."""
+
+    register_key: str
+    list_url: str
+
+    def table(self, kind: str) -> tuple[bytes, str, str]:
+        """(content, content type, file name)."""
+        raise NotImplementedError
+
+    def get_register_key(self) -> str:
+        return self.register_key
+
+    def get_list_url(self) -> str:
+        return self.list_url
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         kind = request.GET.get("format", "xlsx")
         if kind not in ("xlsx", "csv"):
             messages.error(request, _("Choose XLSX or CSV."))
-            return redirect(f"registers:{chosen.key[:-1]}_list")
-        content, content_type, name = formats.export(chosen, self.organisation, kind)
+            return redirect(self.get_list_url())
+        content, content_type, name = self.table(kind)
         record_security_event(
             actions.EXPORT,
             organisation_id=self.organisation.pk,
-            details={"register": chosen.key, "format": kind},
+            details={"register": self.get_register_key(), "format": kind},
         )
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response
 
 
-class ImportView(OrganisationMixin, FormView):
+class TableImportView(OrganisationMixin, FormView):
+    """An XLSX or CSV file in a register's table format: checked whole, applied or not at all."""
+
     action = Action.MANAGE
     form_class = ImportForm
-    template_name = "registers/import.html"
+    register: formats.Register
+    list_url: str
+
+    def get_register(self) -> formats.Register:
+        return self.register
+
+    def get_list_url(self) -> str:
+        return self.list_url
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        chosen = register_of(self.kwargs["register"])
-        context.update(register=chosen, columns=chosen.header())
+        register = self.get_register()
+        context.update(register=register, columns=register.header())
         return context
 
     def form_invalid(self, form: ImportForm) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def form_valid(self, form: ImportForm) -> HttpResponse:
-        chosen = register_of(self.kwargs["register"])
         upload = form.cleaned_data["file"]
         try:
             report = formats.import_table(
-                chosen, self.organisation, upload.file, upload.name, upload.size
+                self.get_register(), self.organisation, upload.file, upload.name, upload.size
             )
         except tabular.TableError as error:
             form.add_error("file", error.message)
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.form_invalid(form)
         if not report.ok:
             context = self.get_context_data(form=form, report=report)
             return self.render_to_response(context, status=400)
@@ -418,7 +458,31 @@ class ImportView(OrganisationMixin, FormView):
                 "unchanged": report.unchanged,
             },
         )
-        return redirect(f"registers:{chosen.key[:-1]}_list")
+        return redirect(self.get_list_url())
+
+
+class RegisterFromURL:
+    """The register a URL names (``<register>``): 404 for another name."""
+
+    kwargs: dict[str, Any]
+
+    def get_register(self) -> formats.Register:
+        return register_of(self.kwargs["register"])
+
+    def get_register_key(self) -> str:
+        return self.get_register().key
+
+    def get_list_url(self) -> str:
+        return f"registers:{self.get_register().key[:-1]}_list"
+
+
+class ExportView(RegisterFromURL, TableExportView):
+    def table(self, kind: str) -> tuple[bytes, str, str]:
+        return formats.export(self.get_register(), self.organisation, kind)
+
+
+class ImportView(RegisterFromURL, TableImportView):
+    template_name = "registers/import.html"
 
 
 # --- facts and rules ----------------------------------------------------------------------------
