@@ -1,14 +1,18 @@
-"""Record create, update and delete of every audited model (see ``Audited``)."""
+"""Record create, update and delete of every audited model (see ``Audited``), and changes of the
+many-to-many sets an app names with ``audit_links`` (saving their owner does not record them)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from finres.web.audit.log import append, collecting
 from finres.web.audit.models import Audited
@@ -108,3 +112,61 @@ def connect() -> None:
     pre_save.connect(_before, dispatch_uid="finres-audit-before")
     post_save.connect(_after_save, dispatch_uid="finres-audit-save")
     post_delete.connect(_after_delete, dispatch_uid="finres-audit-delete")
+
+
+# --- many-to-many sets --------------------------------------------------------------------------
+
+_LINKS: dict[Any, tuple[type[models.Model], str]] = {}  # through model -> (owner, field)
+_links_state = threading.local()
+
+
+@contextmanager
+def links_recorded_by_caller() -> Iterator[None]:
+    """Link changes made inside are audited by the caller (an import writes one event per
+    entry for all of its link sets, with the ids before and after)."""
+    _links_state.suppressed = True
+    try:
+        yield
+    finally:
+        _links_state.suppressed = False
+
+
+def _ids(instance: Any, name: str) -> list[int]:
+    return sorted(getattr(instance, name).values_list("pk", flat=True))
+
+
+def _links_changed(sender: Any, instance: Any, action: str, reverse: bool, **kwargs: Any) -> None:
+    owner = _LINKS.get(sender)
+    if reverse or owner is None or not isinstance(instance, owner[0]):
+        return  # a set is changed from its owner's side only
+    if getattr(_links_state, "suppressed", False):
+        return
+    model, name = owner
+    memo = instance.__dict__.setdefault("_audit_links_before", {})
+    if action.startswith("pre_"):
+        memo[name] = _ids(instance, name)
+        return
+    if not action.startswith("post_"):
+        return
+    before = memo.pop(name, [])
+    after = _ids(instance, name)
+    if before != after:
+        append(
+            "update",
+            model._meta.label_lower,
+            instance.pk,
+            str(instance),
+            {name: [before, after]},
+            instance.organisation_id,
+        )
+
+
+def audit_links(model: type[models.Model], *names: str) -> None:
+    """Write each change of these many-to-many sets of ``model`` to the audit trail, as an
+    update of the owner with the ids before and after."""
+    for name in names:
+        through = getattr(model, name).through
+        _LINKS[through] = (model, name)
+        m2m_changed.connect(
+            _links_changed, sender=through, dispatch_uid=f"finres-audit-links-{through._meta.label}"
+        )

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finres.web.audit.log import bulk
+from finres.web.audit.signals import links_recorded_by_caller
 from finres.web.orgs.models import Organisation
-from finres.web.registers import signals, tabular
+from finres.web.registers import tabular
 from finres.web.registers.forms import members_of, split_tags
 from finres.web.registers.models import (
     Classification,
@@ -534,7 +535,7 @@ def import_table(
                 if item.changed:
                     item.obj.save()
                 if item.links:
-                    with signals.recorded_by_caller():
+                    with links_recorded_by_caller():
                         for key, (_before, ids) in item.links.items():
                             getattr(item.obj, key).set(ids)
                     collected.add(
