@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from finres.web.assessments.aggregates import refresh_assessment_aggregates
 from finres.web.assessments.models import Assessment, RequirementResult, Result, maturity_levels
 from finres.web.assessments.people import eligible_owners
 from finres.web.audit import log
@@ -440,19 +440,6 @@ def _audit_value(value: Any) -> Any:
     return value
 
 
-def _refresh_aggregates(assessment_ids: set[int]) -> None:
-    """Refresh the maintained counts of results (``assessments.aggregates``) after the write,
-    which bypasses the bulk methods that do it themselves. Does nothing where that module does
-    not exist."""
-    try:
-        module = importlib.import_module("finres.web.assessments.aggregates")
-    except ImportError:
-        return
-    refresh = getattr(module, "refresh_assessment_aggregates", None)
-    if refresh is not None:
-        refresh(assessment_ids)
-
-
 def apply(assessment: Assessment, planned: list[_Planned], report: ImportReport) -> list[Any]:
     """Write the checked values (inside the caller's transaction) onto the results as they are
     now, re-read locked; returns the audit rows of the changed results (nothing is written if a
@@ -549,7 +536,8 @@ def import_results(
             if not report.ok:
                 return report
             if report.changed:
-                _refresh_aggregates({assessment.pk})
+                # the one-statement write bypasses the bulk methods that refresh them
+                refresh_assessment_aggregates([assessment.pk])
             # Last, just before the commit: the audit chain's head is locked from here on.
             log.append_bulk(
                 "import",
