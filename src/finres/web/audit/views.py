@@ -13,10 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
 from finres.web.audit import actions, present
-from finres.web.audit.chain import Break
 from finres.web.audit.log import record_security_event
 from finres.web.audit.models import AuditEvent
-from finres.web.audit.verification import verify_trail
 from finres.web.jobs import kinds as job_kinds
 from finres.web.jobs import services as job_services
 from finres.web.jobs.models import Job
@@ -137,13 +135,6 @@ class AuditListView(AuditMixin, ListView):
         if job.state == Job.State.SUCCEEDED:
             return HttpResponseRedirect(f"{reverse('audit:list')}?verification={job.pk}")
         return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
-
-
-def chain_breaks() -> list[Break]:
-    """The whole chain checked with the audit key and against the stored head, in words
-    (the page verifies in a background job: ``finres.web.jobs.kinds``)."""
-    found = verify_trail().breaks
-    return [Break(b.sequence, present.break_text(b), b.code) for b in found]
 
 
 def formula_safe(value: Any) -> str:

@@ -5,7 +5,6 @@ audit.verification, evidence.xlsx); here it is only run, with progress, in a wor
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -93,15 +92,8 @@ def verify_audit_trail(job_: Job, progress: Progress) -> Outcome:
     from finres.web.audit import present
     from finres.web.audit.verification import verify_trail
 
-    # verify_trail may learn to verify one organisation's part and to report progress.
-    accepted = inspect.signature(verify_trail).parameters
-    options: dict[str, Any] = {}
-    if "organisation_id" in accepted:
-        options["organisation_id"] = job_.organisation_id
-    if "progress" in accepted:
-        options["progress"] = progress
     progress(0, 1, _("Checking every event of the chain"))
-    report = verify_trail(**options)
+    report = verify_trail(organisation_id=job_.organisation_id, progress=progress)
     breaks = [
         {"sequence": b.sequence, "reason": present.break_text(b), "code": b.code}
         for b in report.breaks
