@@ -13,7 +13,6 @@ field for (the system, where used, family, key size, a library's PQC capability)
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,6 +26,7 @@ from finres.core.crypto.model import (
     key_bits,
 )
 from finres.core.supply_chain.errors import InputError
+from finres.core.supply_chain.errors import parse_json as supply_chain_json
 from finres.core.supply_chain.sbom import validate_cyclonedx_json
 
 MAX_BYTES: Final = 20 * 1024 * 1024
@@ -38,34 +38,15 @@ _PREFIX: Final = "finres:"
 
 def parse_json(raw: bytes, source: str) -> Any:
     """JSON text of at most MAX_BYTES; CryptoError with the place of a syntax error."""
-    if len(raw) > MAX_BYTES:
-        raise CryptoError(source, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise CryptoError(
-            source, f"not valid JSON: {error.msg}", f"line {error.lineno}, column {error.colno}"
-        ) from None
-    except UnicodeDecodeError as error:
-        raise CryptoError(source, f"not UTF-8 text: {error.reason}") from None
-    except RecursionError:
-        raise CryptoError(source, "nested too deeply") from None
+        return supply_chain_json(raw, source, MAX_BYTES)
+    except InputError as error:
+        raise CryptoError(error.source, error.problem, error.place) from None
 
 
 def read_json(raw: bytes, source: str) -> dict[str, Any]:
     """A JSON object (a CBOM); CryptoError otherwise."""
-    if len(raw) > MAX_BYTES:
-        raise CryptoError(source, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise CryptoError(
-            source, f"not valid JSON: {error.msg}", f"line {error.lineno}, column {error.colno}"
-        ) from None
-    except UnicodeDecodeError as error:
-        raise CryptoError(source, f"not UTF-8 text: {error.reason}") from None
-    except RecursionError:
-        raise CryptoError(source, "nested too deeply") from None
+    data = parse_json(raw, source)
     if not isinstance(data, dict):
         raise CryptoError(source, "a CBOM is a JSON object", "/")
     return data

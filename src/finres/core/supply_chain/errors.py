@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from finres.core.i18n import DEFAULT_LANGUAGE, Language, gettext_for
 
 
@@ -33,3 +36,19 @@ def json_place(path: list[str | int] | tuple[str | int, ...]) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "/"
+
+
+def parse_json(raw: bytes, source: str, max_bytes: int | None = None) -> Any:
+    """JSON text (of at most ``max_bytes``); InputError with the place of a syntax error."""
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise InputError(source, f"larger than {max_bytes // (1024 * 1024)} MiB")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            source, f"not valid JSON: {error.msg}", f"line {error.lineno}, column {error.colno}"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise InputError(source, f"not UTF-8 text: {error.reason}") from None
+    except RecursionError:
+        raise InputError(source, "nested too deeply") from None

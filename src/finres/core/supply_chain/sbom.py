@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from finres.core.supply_chain.errors import InputError, json_place
+from finres.core.supply_chain.errors import InputError, json_place, parse_json
 
 MAX_BYTES: Final = 100 * 1024 * 1024
 _CDX_NAMESPACE: Final = re.compile(r"^\{http://cyclonedx\.org/schema/bom/(\d+\.\d+)\}bom$")
@@ -73,14 +73,7 @@ def load_sbom(path: Path) -> Sbom:
 
 
 def _json_sbom(raw: bytes, source: str, path: Path) -> Sbom:
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            source, f"not valid JSON: {error.msg}", f"line {error.lineno}, column {error.colno}"
-        ) from None
-    except UnicodeDecodeError as error:
-        raise InputError(source, f"not UTF-8 text: {error.reason}") from None
+    data = parse_json(raw, source)
     if not isinstance(data, dict):
         raise InputError(source, "an SBOM is a JSON object", "/")
     if "spdxVersion" in data:

@@ -17,14 +17,13 @@ and aliases (a CVE). A product purl without a version covers every version of th
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from packageurl import PackageURL
 
-from finres.core.supply_chain.errors import InputError, json_place
+from finres.core.supply_chain.errors import InputError, json_place, parse_json
 
 NOT_AFFECTED: Final = "not_affected"
 FIXED: Final = "fixed"
@@ -196,15 +195,5 @@ def load_vex(paths: list[Path]) -> Vex:
             raw = path.read_bytes()
         except OSError as error:
             raise InputError(source, error.strerror or str(error)) from None
-        if len(raw) > MAX_BYTES:
-            raise InputError(source, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                source, f"not valid JSON: {error.msg}", f"line {error.lineno}, column {error.colno}"
-            ) from None
-        except UnicodeDecodeError as error:
-            raise InputError(source, f"not UTF-8 text: {error.reason}") from None
-        vex.add_document(data, source)
+        vex.add_document(parse_json(raw, source, MAX_BYTES), source)
     return vex
