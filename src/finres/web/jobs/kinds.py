@@ -52,6 +52,15 @@ def _board_report(job_: Job) -> Any:
     return report
 
 
+def _board_document(job_: Job, extension: str, content_type: str) -> Outcome:
+    from finres.web.reports import documents
+
+    report = _board_report(job_)
+    render = documents.board_report_pdf if extension == "pdf" else documents.board_report_docx
+    name = f"board-report-{report.year}-{current_language()}.{extension}"
+    return Outcome(render(report), name, content_type, {"report": report.pk, "year": report.year})
+
+
 @job(
     BOARD_REPORT_PDF,
     action=Action.REPORTS,
@@ -59,13 +68,8 @@ def _board_report(job_: Job) -> Any:
     restrict=final_reports_only,
 )
 def board_report_pdf(job_: Job, progress: Progress) -> Outcome:
-    from finres.web.reports import documents
-
-    report = _board_report(job_)
     progress(0, 1, _("Drawing the charts and laying out the pages"))
-    content = documents.board_report_pdf(report)
-    name = f"board-report-{report.year}-{current_language()}.pdf"
-    return Outcome(content, name, "application/pdf", {"report": report.pk, "year": report.year})
+    return _board_document(job_, "pdf", "application/pdf")
 
 
 @job(
@@ -75,13 +79,8 @@ def board_report_pdf(job_: Job, progress: Progress) -> Outcome:
     restrict=final_reports_only,
 )
 def board_report_docx(job_: Job, progress: Progress) -> Outcome:
-    from finres.web.reports import documents
-
-    report = _board_report(job_)
     progress(0, 1, _("Drawing the charts and writing the document"))
-    content = documents.board_report_docx(report)
-    name = f"board-report-{report.year}-{current_language()}.docx"
-    return Outcome(content, name, DOCX_TYPE, {"report": report.pk, "year": report.year})
+    return _board_document(job_, "docx", DOCX_TYPE)
 
 
 # --- audit trail --------------------------------------------------------------------------------
