@@ -43,6 +43,10 @@ def worker(
             "--concurrency", "-c", min=1, max=64, help="Jobs run at once (default: CPUs)."
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", help="Log warnings and errors only (as beside finres serve)."),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """Run background jobs (reports, imports, exports, audit verification) for this site."""
@@ -66,7 +70,7 @@ def worker(
     )
     celery_worker = queue.app.Worker(
         concurrency=concurrency or os.cpu_count() or 1,
-        loglevel="INFO",
+        loglevel="WARNING" if quiet else "INFO",
         without_gossip=True,
         without_mingle=True,
         # The filesystem transport has no broadcast channel for remote control.
@@ -97,7 +101,8 @@ def start_embedded_worker() -> subprocess.Popen[bytes] | None:
         return None
     env = {**os.environ, PARENT_ENV: str(os.getpid())}
     child = subprocess.Popen(
-        [sys.executable, "-m", "finres", "worker", "--concurrency", "1"],
+        # quiet: the server's console is the person's, not a log of every job
+        [sys.executable, "-m", "finres", "worker", "--concurrency", "1", "--quiet"],
         env=env,
         stdin=subprocess.DEVNULL,
     )

@@ -228,7 +228,9 @@ FINRES_JOB_TIME_LIMIT = int(os.environ.get("FINRES_JOB_TIME_LIMIT", 30 * 60))  #
 FINRES_JOB_RESULT_DAYS = int(os.environ.get("FINRES_JOB_RESULT_DAYS", 7))
 FINRES_JOB_WAIT_SECONDS = float(os.environ.get("FINRES_JOB_WAIT_SECONDS", 2))  # quick jobs
 FINRES_JOBS_EAGER = False  # run a job at once in the caller (the test settings only)
-CELERY_BROKER_URL = FINRES_BROKER_URL or "filesystem://"
+# (the host name means nothing to the filesystem transport; naming one keeps kombu from
+# warning on the console that it assumed one)
+CELERY_BROKER_URL = FINRES_BROKER_URL or "filesystem://localhost/"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if not FINRES_BROKER_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
