@@ -212,7 +212,7 @@ def test_an_ordinary_write_completes_while_a_large_import_is_written(
     assessment = make_large(organisation, 3000, "speed-concurrent")
     data = changed_workbook(assessment)
     outcome: dict[str, Any] = {}
-    refresh = xlsx_import._refresh_aggregates
+    refresh = xlsx_import.refresh_assessment_aggregates
 
     def edit_finding() -> None:
         try:
@@ -223,7 +223,7 @@ def test_an_ordinary_write_completes_while_a_large_import_is_written(
         finally:
             connections.close_all()
 
-    def during_the_write(ids: set[int]) -> None:
+    def during_the_write(ids: Any) -> None:
         # The import's rows are written, its transaction is open: another person saves.
         refresh(ids)
         other = threading.Thread(target=edit_finding)
@@ -231,11 +231,11 @@ def test_an_ordinary_write_completes_while_a_large_import_is_written(
         other.join(timeout=20)
         outcome["blocked"] = other.is_alive()
 
-    xlsx_import._refresh_aggregates = during_the_write  # type: ignore[assignment]
+    xlsx_import.refresh_assessment_aggregates = during_the_write  # type: ignore[assignment]
     try:
         report = run_import(assessment, data)
     finally:
-        xlsx_import._refresh_aggregates = refresh  # type: ignore[assignment]
+        xlsx_import.refresh_assessment_aggregates = refresh  # type: ignore[assignment]
     assert report.ok and report.changed == 3000
     assert outcome == {"edited": True, "blocked": False}
     finding.refresh_from_db()
