@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from finres.core import crypto as core
 from finres.core.i18n import Language
 from finres.web.audit.log import append
-from finres.web.crypto.models import CryptoAsset, MigrationPlan, SystemCryptoRisk
+from finres.web.crypto.models import CryptoAsset, Exposure, MigrationPlan, SystemCryptoRisk
 from finres.web.improvements.models import Finding, Milestone
 from finres.web.language import current_language
 from finres.web.orgs.models import Organisation
@@ -256,3 +257,22 @@ def ensure_plan_finding(organisation: Organisation, user: Any, due: dt.date) -> 
                 organisation=organisation, finding=finding, title=item["title"][:300], due_date=due
             )
     return finding
+
+
+def dashboard_numbers(organisation: Organisation) -> dict[str, int]:
+    """What a dashboard tile shows of PQC readiness: assets by quantum exposure (one query)."""
+    counts = dict(
+        CryptoAsset.objects.filter(organisation=organisation)
+        .order_by()
+        .values_list("exposure")
+        .annotate(n=Count("pk"))
+        .values_list("exposure", "n")
+    )
+    return {
+        "assets": sum(counts.values()),
+        "quantum_safe": counts.get(Exposure.QUANTUM_SAFE, 0),
+        "quantum_vulnerable": counts.get(Exposure.QUANTUM_VULNERABLE, 0),
+        "classically_weak": counts.get(Exposure.CLASSICALLY_WEAK, 0),
+        "grover_weakened": counts.get(Exposure.GROVER_WEAKENED, 0),
+        "unknown": counts.get(Exposure.UNKNOWN, 0),
+    }

@@ -26,6 +26,7 @@ from finres.web.jobs.api import JobSerializer
 from finres.web.orgs.roles import Action, allows
 from finres.web.reports import content, documents, metrics, workflow
 from finres.web.reports.models import BoardReport, Declaration, Signatory
+from finres.web.reports.resilience import resilience_numbers
 from finres.web.strict import StrictFieldsMixin, StrictViewSetMixin
 
 
@@ -114,6 +115,15 @@ class MaturitySerializer(serializers.Serializer):
     frameworks = FrameworkFiguresSerializer(many=True)
 
 
+class ResilienceSerializer(serializers.Serializer):
+    """The dashboard's resilience and verification figures, each from its domain."""
+
+    services = serializers.DictField(help_text="critical services, RTO/RPO breaches, single points")
+    drills = serializers.DictField(help_text="services and core systems due a drill")
+    incidents = serializers.DictField(help_text="open, open major, reports overdue")
+    crypto = serializers.DictField(help_text="crypto assets by quantum exposure, PQC readiness")
+
+
 class ReportDataSerializer(serializers.Serializer):
     """The figures of a report (see ``finres.web.reports.content.build``)."""
 
@@ -176,6 +186,15 @@ class DashboardViewSet(StrictViewSetMixin, viewsets.ViewSet):
                 "frameworks": content.frameworks_data(found),
             }
         )
+
+    @extend_schema(responses=ResilienceSerializer)
+    @action(detail=False, methods=["get"])
+    def resilience(self, request: Request) -> Response:
+        """Operational resilience and technical verification figures."""
+        organisation = getattr(request, "organisation", None)
+        if organisation is None:
+            raise PermissionDenied("no organisation")
+        return Response(resilience_numbers(organisation))
 
 
 # --- documents ----------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from finres.web.reports.forms import (
     signatory_formset,
 )
 from finres.web.reports.models import BoardReport, Declaration
+from finres.web.reports.resilience import resilience_numbers
 
 LIST_LIMIT = 8
 INDEX_YEARS_PER_PAGE = 10
@@ -91,6 +92,7 @@ class DashboardView(ReportsMixin, TemplateView):
         context.update(self.late(today, found))
         context["group"] = organisation.is_group
         context["today"] = today
+        context["resilience"] = resilience_numbers(organisation)
         return context
 
     def late(self, today: dt.date, found: metrics.OrganisationMetrics) -> dict[str, Any]:

@@ -1,0 +1,27 @@
+"""The dashboard's operational-resilience and technical-verification figures, gathered from
+each domain's own ``dashboard_numbers`` (continuity graph and drills, incidents, crypto
+inventory): one place for the page and the API, each domain keeping its own counting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from finres.web.continuity import drills, graph
+from finres.web.crypto import services as crypto
+from finres.web.incidents import services as incidents
+from finres.web.orgs.models import Organisation
+
+
+def resilience_numbers(organisation: Organisation) -> dict[str, Any]:
+    numbers: dict[str, Any] = {
+        "services": graph.dashboard_numbers(organisation),
+        "drills": drills.dashboard_numbers(organisation),
+        "incidents": incidents.dashboard_numbers(organisation),
+        "crypto": crypto.dashboard_numbers(organisation),
+    }
+    assets = numbers["crypto"]["assets"]
+    # PQC readiness: the share of inventoried assets already quantum-safe (None: no inventory)
+    numbers["crypto"]["ready_percent"] = (
+        round(100 * numbers["crypto"]["quantum_safe"] / assets) if assets else None
+    )
+    return numbers

@@ -1,0 +1,112 @@
+"""The dashboard's resilience and verification tiles: each figure is its domain's count (graph
+analysis, drills due, incidents, crypto exposure), on the page and in the API, for every role
+that sees the dashboard, with links only for those who may open the registers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from finres.web.crypto.models import CryptoAsset, Exposure
+from finres.web.incidents.models import Incident
+from finres.web.orgs.models import Organisation
+from finres.web.orgs.roles import Role
+
+from .test_continuity import import_text
+
+pytestmark = pytest.mark.django_db
+
+# pay needs app (3 h to recover) within 2 h: the RTO is missed; the 15-minute RPO is met.
+GRAPH = """
+nodes:
+  - {id: pay, kind: service, rto: 2h, rpo: 15m, requires: [app]}
+  - {id: app, kind: system, recovery_time: 3h, recovery_point: 10m, requires: [db]}
+  - {id: db, kind: data_store, recovery_time: 30m, recovery_point: 5m}
+"""
+
+
+@pytest.fixture
+def example(org: Organisation) -> Organisation:
+    assert import_text(org, GRAPH).ok
+    for code, name, family, size in [
+        ("tls-rsa", "RSA-2048", "RSA", 2048),
+        ("kem", "ML-KEM-768", "ML-KEM", None),
+        ("old", "RSA-1024", "RSA", 1024),
+        ("aes", "AES-256-GCM", "AES", 256),
+    ]:
+        CryptoAsset.objects.create(
+            organisation=org, code=code, kind="algorithm", name=name, family=family, key_size=size
+        )
+    now = timezone.now()
+    for code, major, status in [
+        ("INC-1", True, Incident.Status.OPEN),
+        ("INC-2", False, Incident.Status.OPEN),
+        ("INC-3", True, Incident.Status.CLOSED),
+    ]:
+        Incident.objects.create(
+            organisation=org,
+            code=code,
+            title=code,
+            detected_at=now - dt.timedelta(hours=3),
+            category=Incident.Category.SYSTEM_FAILURE,
+            severity=Incident.Severity.HIGH,
+            major=major,
+            status=status,
+        )
+    return org
+
+
+def test_the_tiles_count_what_each_domain_holds(example: Organisation, ciso_client: Client) -> None:
+    response = ciso_client.get(reverse("reports:dashboard"))
+    numbers = response.context["resilience"]
+    assert numbers["services"] == {
+        "services": 1,
+        "valid": True,
+        "breaching_rto": 1,
+        "breaching_rpo": 0,
+        "single_points_of_failure": 1,  # app: alone down, pay misses its RTO (db: 30 min)
+    }
+    assert numbers["drills"]["due"] == 1  # pay was never drilled
+    assert numbers["incidents"]["open"] == 2 and numbers["incidents"]["open_major"] == 1
+    exposures = dict(
+        CryptoAsset.objects.filter(organisation=example).values_list("code", "exposure")
+    )
+    safe = sum(1 for e in exposures.values() if e == Exposure.QUANTUM_SAFE)
+    assert numbers["crypto"]["assets"] == 4
+    assert numbers["crypto"]["quantum_safe"] == safe
+    assert numbers["crypto"]["ready_percent"] == round(100 * safe / 4)
+    assert exposures["old"] == Exposure.CLASSICALLY_WEAK and numbers["crypto"]["classically_weak"]
+    page = response.content.decode()
+    assert "營運韌性與技術驗證" in page and "後量子密碼遷移準備度" in page
+    assert reverse("crypto:plan") in page and reverse("continuity:overview") in page
+
+
+def test_a_board_member_sees_the_counts_without_links(
+    example: Organisation, client_for: Any
+) -> None:
+    page = client_for(Role.BOARD, example).get(reverse("reports:dashboard")).content.decode()
+    assert 'id="kpi-pqc"' in page and 'id="kpi-services"' in page
+    assert reverse("crypto:plan") not in page and reverse("incidents:incident_list") not in page
+
+
+def test_the_tiles_in_english_and_without_data(org: Organisation, ciso_client: Client) -> None:
+    ciso_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = ciso_client.get(reverse("reports:dashboard")).content.decode()
+    assert "Operational resilience and technical verification" in page
+    assert "No crypto inventory yet." in page
+    assert "營運韌性" not in page
+
+
+def test_the_api_gives_the_same_figures_to_its_own_organisation_only(
+    example: Organisation, other_org: Organisation, client_for: Any
+) -> None:
+    mine = client_for(Role.BOARD, example).get("/api/dashboard/resilience/").json()
+    assert mine["services"]["breaching_rto"] == 1 and mine["crypto"]["assets"] == 4
+    theirs = client_for(Role.CISO, other_org).get("/api/dashboard/resilience/").json()
+    assert theirs["crypto"]["assets"] == 0 and theirs["incidents"]["open"] == 0
+    assert Client().get("/api/dashboard/resilience/").status_code in (401, 403)
