@@ -10,10 +10,14 @@ request bodies accept no property they do not list.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, ClassVar
 
+from django.utils import translation
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.response import Response
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA: dict[str, Any] = {
@@ -73,3 +77,27 @@ class AutoSchema(openapi.AutoSchema):
         if direction == "request" and schema.get("type") == "object":
             schema["additionalProperties"] = False  # see finres.web.strict.StrictFieldsMixin
         return schema
+
+
+class CachedSchemaView(SpectacularAPIView):
+    """The schema, generated once per process and language: it depends on the code only (served
+    public, so not on the caller), and generating it reads every view and serializer (~1 s)."""
+
+    _generated: ClassVar[dict[tuple[str, str | None], dict[str, Any]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def _get_schema_response(self, request: Any) -> Response:
+        version = self.api_version or request.version or self._get_version_parameter(request)  # type: ignore[no-untyped-call]
+        key = (translation.get_language() or "", version)
+        with self._lock:
+            schema = self._generated.get(key)
+            if schema is None:
+                generator = self.generator_class(
+                    urlconf=self.urlconf, api_version=version, patterns=self.patterns
+                )
+                schema = generator.get_schema(  # type: ignore[no-untyped-call]
+                    request=request, public=self.serve_public
+                )
+                self._generated[key] = schema
+        name = self._get_filename(request, version)  # type: ignore[no-untyped-call]
+        return Response(data=schema, headers={"Content-Disposition": f'inline; filename="{name}"'})

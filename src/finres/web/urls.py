@@ -2,9 +2,10 @@ from importlib import import_module
 
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from finres.web import api
+from finres.web.schema import CachedSchemaView
 
 # Each app registers its API viewsets on the shared router in its ``api`` module.
 for _app in (
@@ -37,7 +38,7 @@ urlpatterns = [
     path("jobs/", include("finres.web.jobs.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include(api.router.urls)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
