@@ -49,6 +49,10 @@ def test_a_well_configured_endpoint_passes_what_a_scan_can_decide(certs) -> None
     assert {s["name"] for s in data["cipher_suites"]["TLSv1.3"]} == {
         "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
     }  # fmt: skip
+    # the cipher and its key bits, spelt as for TLS 1.2 suites ("SHA256" is the hash, not AES's)
+    assert {(s["cipher"], s["bits"]) for s in data["cipher_suites"]["TLSv1.3"]} == {
+        ("aes-128-gcm", 128), ("aes-256-gcm", 256),
+    }  # fmt: skip
     assert all(s["key_exchange"] == "ecdhe" for s in data["cipher_suites"]["TLSv1.2"])
     cert = data["certificate"]
     assert (cert["key_type"], cert["key_size"], cert["hostname_matches"]) == ("RSA", 2048, True)

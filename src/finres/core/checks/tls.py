@@ -44,13 +44,15 @@ GROUPS: dict[str, str] = {
     "ffdhe4096": "ffdhe4096",
 }
 HYBRID_GROUPS = frozenset({"X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024"})
-# TLS 1.3 suites: IANA name → tlslite-ng's cipher name.
-TLS13_SUITES: dict[str, str] = {
-    "TLS_AES_128_GCM_SHA256": "aes128gcm",
-    "TLS_AES_256_GCM_SHA384": "aes256gcm",
-    "TLS_CHACHA20_POLY1305_SHA256": "chacha20-poly1305",
-    "TLS_AES_128_CCM_SHA256": "aes128ccm",
-    "TLS_AES_128_CCM_8_SHA256": "aes128ccm_8",
+# TLS 1.3 suites: IANA name → (tlslite-ng's cipher name, the cipher as OpenSSL spells it for
+# TLS 1.2 suites, its key bits). The bits are stated, not read off the name: "SHA256" in
+# TLS_AES_128_GCM_SHA256 is the hash, the cipher is AES-128.
+TLS13_SUITES: dict[str, tuple[str, str, int]] = {
+    "TLS_AES_128_GCM_SHA256": ("aes128gcm", "aes-128-gcm", 128),
+    "TLS_AES_256_GCM_SHA384": ("aes256gcm", "aes-256-gcm", 256),
+    "TLS_CHACHA20_POLY1305_SHA256": ("chacha20-poly1305", "chacha20-poly1305", 256),
+    "TLS_AES_128_CCM_SHA256": ("aes128ccm", "aes-128-ccm", 128),
+    "TLS_AES_128_CCM_8_SHA256": ("aes128ccm_8", "aes-128-ccm", 128),
 }
 
 
@@ -278,19 +280,18 @@ def _groups(target: _Target, protocols: dict[str, bool]) -> list[str]:
 
 def _tls13_suites(target: _Target) -> list[Suite]:
     found = []
-    for iana, name in TLS13_SUITES.items():
+    for iana, (name, cipher, bits) in TLS13_SUITES.items():
         connection = _tlslite_handshake(target, version=(3, 4), tls13_cipher=name)
         if connection is None:
             continue
         _close(connection)
-        bits = 256 if "256" in iana or "CHACHA20" in iana else 128
         found.append(
             Suite(
                 name=iana,
                 protocol="TLSv1.3",
                 key_exchange="any",
                 authentication="any",
-                cipher=name,
+                cipher=cipher,
                 cipher_bits=bits,
                 aead=True,
                 mac=None,
