@@ -175,7 +175,7 @@ class ScenarioForm(OrganisationModelForm):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Graph file (YAML or JSON)"))
+    file = forms.FileField(label=_("Graph file (YAML, JSON or XLSX)"))
 
 
 # --- drills -------------------------------------------------------------------------------------

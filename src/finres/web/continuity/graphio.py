@@ -1,4 +1,5 @@
-"""Export and import of the organisation's graph in the core's file format (YAML or JSON).
+"""Export and import of the organisation's graph in the core's file format (YAML or JSON), or
+as a workbook (``graph_xlsx``).
 
 The import is all or nothing: the file is read with the core's safe loader (duplicate keys and
 oversized files refused), validated whole by the core's ``build_graph`` (every problem with its
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -24,6 +26,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from finres.core.resilience import Graph, GraphError, NodeKind, build_graph, load_graph
+from finres.web.continuity import graph_xlsx
 from finres.web.continuity.graph import graph_data, load_nodes
 from finres.web.continuity.models import (
     MAX_MINUTES,
@@ -43,7 +46,7 @@ from finres.web.registers.models import (
 )
 
 MAX_BYTES = 5 * 1024 * 1024
-SUFFIXES = (".yaml", ".yml", ".json")
+SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
 
 def export_text(organisation: Organisation, kind: str) -> tuple[str, str, str]:
@@ -74,11 +77,19 @@ class GraphImportError(Exception):
 
 
 def read_graph(upload: IO[bytes], name: str, size: int) -> Graph:
-    """Parse and validate an uploaded graph file with the core; GraphImportError lists every
-    problem by place."""
+    """Parse and validate an uploaded graph file (YAML, JSON or a workbook) with the core;
+    GraphImportError lists every problem by place."""
     suffix = Path(name or "").suffix.lower()
     if suffix not in SUFFIXES:
-        raise GraphImportError([("", _("Choose a YAML or JSON file (.yaml, .yml, .json)."))])
+        raise GraphImportError(
+            [("", _("Choose a YAML, JSON or Excel file (.yaml, .yml, .json, .xlsx)."))]
+        )
+    if suffix == ".xlsx":
+        try:
+            data = graph_xlsx.read_xlsx(upload, size)
+        except graph_xlsx.GraphWorkbookError as error:
+            raise GraphImportError(error.problems) from None
+        return _validated(lambda: build_graph(data, name), name, name)
     if size > MAX_BYTES:
         raise GraphImportError(
             [("", _("The file is larger than %(limit)s MB.") % {"limit": MAX_BYTES // 2**20})]
@@ -88,18 +99,23 @@ def read_graph(upload: IO[bytes], name: str, size: int) -> Graph:
         raise GraphImportError(
             [("", _("The file is larger than %(limit)s MB.") % {"limit": MAX_BYTES // 2**20})]
         )
-    language = current_language()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"graph{suffix}"
         path.write_bytes(content)
-        try:
-            return load_graph(path)
-        except GraphError as error:
-            problems = []
-            for problem in error.problems:
-                text = problem.text(language).replace(str(path), name)
-                problems.append((problem.place, text))
-            raise GraphImportError(problems) from None
+        return _validated(lambda: load_graph(path), str(path), name)
+
+
+def _validated(build: Callable[[], Graph], shown_as: str, name: str) -> Graph:
+    """The core's graph, or its problems in the page's language with the file's own name."""
+    try:
+        return build()
+    except GraphError as error:
+        language = current_language()
+        problems = [
+            (problem.place, problem.text(language).replace(shown_as, name))
+            for problem in error.problems
+        ]
+        raise GraphImportError(problems) from None
 
 
 def _whole(value: float | None, place: str, name: str, problems: list[tuple[str, str]]) -> int:

@@ -22,7 +22,7 @@ from django.views.generic import ListView
 
 from finres.web.audit import actions
 from finres.web.audit.log import record_security_event
-from finres.web.continuity import findings, graph, graphio, svg
+from finres.web.continuity import findings, graph, graph_xlsx, graphio, svg
 from finres.web.continuity.filters import NodeFilterSet, ServiceFilterSet
 from finres.web.continuity.forms import (
     DependencyForm,
@@ -46,6 +46,7 @@ from finres.web.filtering import page_filters
 from finres.web.language import current_language
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
+from finres.web.registers import tabular
 from finres.web.registers.views import (
     ChildDeleteView,
     ObjectDeleteView,
@@ -400,16 +401,21 @@ class ScenarioDeleteView(ObjectDeleteView):
 class ExportView(OrganisationMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         kind = request.GET.get("format", "yaml")
-        if kind not in ("yaml", "json"):
-            messages.error(request, _("Choose YAML or JSON."))
+        if kind not in ("yaml", "json", "xlsx"):
+            messages.error(request, _("Choose YAML, JSON or XLSX."))
             return redirect("continuity:overview")
-        content, content_type, name = graphio.export_text(self.organisation, kind)
+        if kind == "xlsx":
+            content: str | bytes = graph_xlsx.export_xlsx(self.organisation)
+            content_type, name = tabular.XLSX, "graph.xlsx"
+        else:
+            content, content_type, name = graphio.export_text(self.organisation, kind)
+            content_type += "; charset=utf-8"
         record_security_event(
             actions.EXPORT,
             organisation_id=self.organisation.pk,
             details={"register": "continuity-graph", "format": kind},
         )
-        response = HttpResponse(content, content_type=f"{content_type}; charset=utf-8")
+        response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response
 
