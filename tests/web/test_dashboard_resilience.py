@@ -72,6 +72,7 @@ def test_the_tiles_count_what_each_domain_holds(example: Organisation, ciso_clie
         "single_points_of_failure": 1,  # app: alone down, pay misses its RTO (db: 30 min)
     }
     assert numbers["drills"]["due"] == 1  # pay was never drilled
+    assert numbers["reviews"] == {"systems": 0, "suppliers": 0}  # the graph names no entries
     assert numbers["incidents"]["open"] == 2 and numbers["incidents"]["open_major"] == 1
     exposures = dict(
         CryptoAsset.objects.filter(organisation=example).values_list("code", "exposure")
@@ -84,6 +85,24 @@ def test_the_tiles_count_what_each_domain_holds(example: Organisation, ciso_clie
     page = response.content.decode()
     assert "營運韌性與技術驗證" in page and "後量子密碼遷移準備度" in page
     assert reverse("crypto:plan") in page and reverse("continuity:overview") in page
+
+
+def test_reviews_due_count_the_registers_and_link_to_their_filtered_lists(
+    org: Organisation, ciso_client: Client
+) -> None:
+    from finres.web.registers.models import InformationSystem, Supplier
+
+    InformationSystem.objects.create(organisation=org, code="NEVER", name="Never reviewed")
+    InformationSystem.objects.create(
+        organisation=org, code="NEW", name="Reviewed", reviewed_on=timezone.localdate()
+    )
+    Supplier.objects.create(organisation=org, code="SUP", name="Vendor")
+    response = ciso_client.get(reverse("reports:dashboard"))
+    assert response.context["resilience"]["reviews"] == {"systems": 1, "suppliers": 1}
+    page = response.content.decode()
+    assert "/registers/systems/?review_due=1" in page
+    listed = ciso_client.get("/registers/suppliers/?review_due=1").content.decode()
+    assert "Vendor" in listed
 
 
 def test_a_board_member_sees_the_counts_without_links(

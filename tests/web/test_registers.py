@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from finres.core.registers import review_due
 from finres.web.audit.models import AuditEvent
 from finres.web.orgs.models import Organisation
 from finres.web.orgs.roles import Role
@@ -80,6 +81,33 @@ def test_review_due(org: Organisation) -> None:
     make_system(org, "NEVER")
     due = InformationSystem.objects.filter(organisation=org).review_due(today)
     assert sorted(due.values_list("code", flat=True)) == ["NEVER", "OLD"]
+
+
+def test_suppliers_due_a_review_as_their_tier_decides(org: Organisation) -> None:
+    today = timezone.localdate()
+    for access, tier in (("core_systems", "critical"), ("none", "general")):
+        for days in (None, 10, 400, 800):
+            code = f"{tier}-{days}"
+            supplier = make_supplier(org, code, industry="hardware_vendor", system_access=access)
+            assert supplier.tier == tier
+            if days is not None:
+                supplier.reviews.create(
+                    organisation=org,
+                    kind="periodic",
+                    performed_on=today - dt.timedelta(days=days),
+                    outcome="satisfactory",
+                )
+    found = Supplier.objects.filter(organisation=org)
+    due = sorted(found.review_due(today).values_list("code", flat=True))
+    # the same answer, supplier by supplier, from the core's rule
+    expected = sorted(
+        s.code
+        for s in found.with_last_review()
+        if (when := review_due(s.current_tier(), s.last_review)) is None or when <= today
+    )
+    assert due == expected
+    assert due == ["critical-400", "critical-800", "critical-None", "general-800", "general-None"]
+    assert sorted(found.with_last_review().review_due(today).values_list("code", flat=True)) == due
 
 
 # --- pages and roles ----------------------------------------------------------------------------

@@ -114,6 +114,7 @@ class SupplierFilterSet(FilterSet):
     exit_plan_missing = FlagFilter(
         label=_("Exit plan missing (where required)"), method="filter_exit_plan_missing"
     )
+    review_due = FlagFilter(label=_("Review due only"), method="filter_review_due")
 
     class Meta(FilterSet.Meta):
         model = Supplier
@@ -126,6 +127,11 @@ class SupplierFilterSet(FilterSet):
         self, queryset: QuerySet[Any], name: str, value: bool | None
     ) -> QuerySet[Any]:
         return queryset.exclude(processing_location="TW") if value else queryset
+
+    def filter_review_due(
+        self, queryset: QuerySet[Any], name: str, value: bool | None
+    ) -> QuerySet[Any]:
+        return queryset.review_due(timezone.localdate()) if value else queryset
 
     def filter_exit_plan_missing(
         self, queryset: QuerySet[Any], name: str, value: bool | None

@@ -151,6 +151,16 @@ class SupplierQuerySet(models.QuerySet["Supplier"]):
     def with_last_review(self) -> SupplierQuerySet:
         return self.annotate(last_review=Max("reviews__performed_on"))
 
+    def review_due(self, today: dt.date) -> SupplierQuerySet:
+        """Never reviewed, or last reviewed longer ago than its tier's interval (measure 19's
+        tiering rules), as ``core.review_due`` decides for one supplier."""
+        due = Q(last_review__isnull=True)
+        for tier in tiering().tiers:
+            since = core.add_months(today, -tier.review_interval_months)
+            due |= Q(tier=tier.id, last_review__lte=since)
+        annotated = self if "last_review" in self.query.annotations else self.with_last_review()
+        return annotated.filter(due)
+
 
 class Supplier(Audited, models.Model):
     """A third party the institution depends on (blueprint measures 18, 19, 29)."""

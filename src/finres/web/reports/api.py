@@ -119,6 +119,7 @@ class ResilienceSerializer(serializers.Serializer):
     """The dashboard's resilience and verification figures, each from its domain."""
 
     services = serializers.DictField(help_text="critical services, RTO/RPO breaches, single points")
+    reviews = serializers.DictField(help_text="system classifications and suppliers due a review")
     drills = serializers.DictField(help_text="services and core systems due a drill")
     incidents = serializers.DictField(help_text="open, open major, reports overdue")
     crypto = serializers.DictField(help_text="crypto assets by quantum exposure, PQC readiness")

@@ -6,15 +6,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from finres.web.continuity import drills, graph
 from finres.web.crypto import services as crypto
 from finres.web.incidents import services as incidents
 from finres.web.orgs.models import Organisation
+from finres.web.registers.models import InformationSystem, Supplier
 
 
 def resilience_numbers(organisation: Organisation) -> dict[str, Any]:
+    today = timezone.localdate()
     numbers: dict[str, Any] = {
         "services": graph.dashboard_numbers(organisation),
+        "reviews": {
+            # CC-14000's yearly classification review; measure 19's review interval per tier
+            "systems": InformationSystem.objects.filter(organisation=organisation)
+            .review_due(today)
+            .count(),
+            "suppliers": Supplier.objects.filter(organisation=organisation)
+            .review_due(today)
+            .count(),
+        },
         "drills": drills.dashboard_numbers(organisation),
         "incidents": incidents.dashboard_numbers(organisation),
         "crypto": crypto.dashboard_numbers(organisation),
