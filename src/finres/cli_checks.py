@@ -138,3 +138,19 @@ def tls_command(
         return
     for data in results:
         _print_report(data)
+
+
+@check_app.command("run-due")
+def run_due_command(
+    now: Annotated[
+        bool, typer.Option("--now", help="Run the checks in this process instead of a worker.")
+    ] = False,
+    lang: base.LangOption = None,
+) -> None:
+    """Start the scheduled TLS checks of the web platform that are due (one background job per
+    organisation); for cron or a systemd timer (docs/checks-web.md)."""
+    base._start(lang)
+    base._web()
+    from finres.web.checks.jobs import enqueue_due, summary
+
+    base._out().print(summary(enqueue_due(run_now=now)))

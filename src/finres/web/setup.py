@@ -177,6 +177,7 @@ def demo_loaders() -> list[DemoLoader]:
         "registers",
         "continuity",
         "crypto",
+        "checks",
         "reports",
         "jobs",
     )

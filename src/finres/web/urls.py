@@ -19,6 +19,7 @@ for _app in (
     "continuity",
     "incidents",
     "crypto",
+    "checks",
     "jobs",
 ):
     import_module(f"finres.web.{_app}.api")
@@ -33,6 +34,7 @@ urlpatterns = [
     path("registers/", include("finres.web.registers.urls")),
     path("continuity/", include("finres.web.continuity.urls")),
     path("crypto/", include("finres.web.crypto.urls")),
+    path("checks/", include("finres.web.checks.urls")),
     path("incidents/", include("finres.web.incidents.urls")),
     path("audit/", include("finres.web.audit.urls")),
     path("jobs/", include("finres.web.jobs.urls")),

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "finres.web.continuity",
     "finres.web.incidents",
     "finres.web.crypto",
+    "finres.web.checks",
     "finres.web.jobs",
 ]
 

@@ -1,0 +1,179 @@
+"""API of the TLS checks: targets (create, read, change, delete), runs (the stored JSON of
+``finres check tls`` with the outcomes per requirement), and starting a check (202 with the job).
+
+Scoped like the pages: querysets are the caller's organisation's, a system named in a request
+must belong to it too, and only a target of the organisation can be checked. Reading needs
+VIEW, writing and starting checks EDIT, deleting MANAGE.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from finres.web.api import OrganisationViewSet, router
+from finres.web.checks.forms import HOST_NAME, clean_host
+from finres.web.checks.jobs import RUN_TARGETS
+from finres.web.checks.models import TlsOutcome, TlsRun, TlsTarget
+from finres.web.jobs import services as jobs
+from finres.web.jobs.api import JobSerializer, accepted
+from finres.web.orgs.roles import Action, allows
+from finres.web.registers.api import ScopedField
+from finres.web.registers.models import InformationSystem
+from finres.web.strict import StrictFieldsMixin, StrictViewSetMixin
+
+
+class TargetSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    system = ScopedField(queryset=InformationSystem.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = TlsTarget
+        fields = [
+            "id",
+            "system",
+            "host",
+            "port",
+            "server_name",
+            "schedule_days",
+            "enabled",
+            "notes",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["created", "updated"]
+
+    def validate_host(self, value: str) -> str:
+        try:
+            return clean_host(value)
+        except ValueError:
+            raise ValidationError(
+                _("Give a host name or an IP address only, without https:// or a port.")
+            ) from None
+
+    def validate_server_name(self, value: str) -> str:
+        value = value.strip()
+        if value and not HOST_NAME.match(value):
+            raise ValidationError(_("The server name must be a host name."))
+        return value.rstrip(".").lower()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        current = self.instance
+        host = attrs.get("host", current.host if current else None)
+        port = attrs.get("port", current.port if current else 443)
+        sni = attrs.get("server_name", current.server_name if current else "")
+        others = TlsTarget.objects.filter(
+            organisation=self.context["request"].organisation, host=host, port=port, server_name=sni
+        )
+        if current is not None:
+            others = others.exclude(pk=current.pk)
+        if others.exists():
+            raise ValidationError({"host": [_("This endpoint is already a target.")]})
+        return attrs
+
+
+class OutcomeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TlsOutcome
+        fields = ["requirement", "status", "evidence", "finding", "evidence_record"]
+        read_only_fields = fields
+
+
+class RunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TlsRun
+        fields = [
+            "id",
+            "target",
+            "job",
+            "started",
+            "finished",
+            "status",
+            "error",
+            "passed",
+            "failed",
+            "needs_evidence",
+        ]
+        read_only_fields = fields
+
+
+class RunDetailSerializer(RunSerializer):
+    outcomes = OutcomeSerializer(many=True, read_only=True)
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "language", "result", "outcomes"]
+        read_only_fields = fields
+
+
+class StartSerializer(StrictFieldsMixin, serializers.Serializer):
+    pass
+
+
+class TlsTargetViewSet(OrganisationViewSet):
+    queryset = TlsTarget.objects.select_related("system").order_by("host", "port", "pk")
+    serializer_class = TargetSerializer
+
+    def perform_destroy(self, instance: Any) -> None:
+        if not allows(getattr(self.request, "role", None), Action.MANAGE):
+            raise PermissionDenied(_("Your role may not delete check targets."))
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            raise ValidationError(
+                {"detail": _("It is still referred to and cannot be deleted.")}
+            ) from None
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request: Request, pk: Any = None) -> Response:
+        """Check this target now, in a background job (poll the job's URL)."""
+        target = self.get_object()
+        job = jobs.start_or_join(
+            RUN_TARGETS, request.organisation, request.user, {"targets": [target.pk]}
+        )
+        return accepted(job)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"], url_path="run-all")
+    def run_all(self, request: Request) -> Response:
+        """Check every enabled target of the organisation, in one background job."""
+        if not self.get_queryset().filter(enabled=True).exists():
+            raise ValidationError({"detail": _("There is no endpoint to check.")})
+        return accepted(jobs.start_or_join(RUN_TARGETS, request.organisation, request.user, {}))
+
+
+class TlsRunViewSet(
+    StrictViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Check runs, newest first; one run with the full JSON of ``finres check tls``."""
+
+    permission_classes = OrganisationViewSet.permission_classes
+    pagination_class = OrganisationViewSet.pagination_class
+    read_action = Action.VIEW
+    write_action = Action.EDIT
+    queryset = TlsRun.objects.all()
+
+    def get_queryset(self) -> Any:
+        organisation = getattr(self.request, "organisation", None)
+        if organisation is None:
+            raise PermissionDenied("no organisation")
+        found = TlsRun.objects.filter(organisation=organisation).order_by("-pk")
+        if self.action == "retrieve":
+            return found.prefetch_related("outcomes")
+        return found.defer("result")
+
+    def get_serializer_class(self) -> Any:
+        return RunDetailSerializer if self.action == "retrieve" else RunSerializer
+
+
+router.register("tls-targets", TlsTargetViewSet, basename="tls-target")
+router.register("tls-runs", TlsRunViewSet, basename="tls-run")

@@ -1,0 +1,118 @@
+"""Job kinds of the TLS checks (discovered by the jobs app): the targets of one organisation
+checked on request, and the scheduled ones that are due."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from finres.web.jobs.models import Job
+from finres.web.jobs.registry import JobError, Outcome, Progress, job
+from finres.web.orgs.roles import Action
+
+RUN_TARGETS = "checks.run_targets"
+RUN_DUE = "checks.run_due"
+
+
+def _outcome(runs: list) -> Outcome:  # type: ignore[type-arg]
+    return Outcome(
+        data={
+            "runs": [r.pk for r in runs],
+            "targets": [r.target_id for r in runs],
+            "errors": sum(r.status == "error" for r in runs),
+            "failed": sum(r.failed for r in runs),
+            "passed": sum(r.passed for r in runs),
+        }
+    )
+
+
+@job(RUN_TARGETS, action=Action.EDIT, label=gettext_lazy("TLS checks"))
+def run_targets(job_: Job, progress: Progress) -> Outcome:
+    """``parameters["targets"]``: ids of the organisation's targets; none: all enabled ones."""
+    from finres.web.checks import services
+    from finres.web.checks.models import TlsTarget
+
+    wanted = job_.parameters.get("targets")
+    targets = TlsTarget.objects.filter(organisation=job_.organisation).select_related(
+        "organisation", "system"
+    )
+    if wanted is None:
+        targets = targets.filter(enabled=True)
+    else:
+        if not isinstance(wanted, list) or not all(isinstance(t, int) for t in wanted):
+            raise JobError(_("What this job was for no longer exists."))
+        targets = targets.filter(pk__in=wanted)
+    found = list(targets.order_by("host", "port"))
+    if not found:
+        raise JobError(_("There is no endpoint to check."))
+    runs = services.run_targets(
+        job_.organisation,
+        found,
+        user=job_.requested_by,
+        job=job_,
+        progress=progress,
+        lang="en" if job_.language == "en" else "zh-TW",
+    )
+    return _outcome(runs)
+
+
+@job(RUN_DUE, action=Action.EDIT, label=gettext_lazy("Scheduled TLS checks"))
+def run_due(job_: Job, progress: Progress) -> Outcome:
+    """The organisation's scheduled targets whose last run is older than their interval."""
+    from finres.web.checks import services
+
+    found = list(
+        services.due_targets()
+        .filter(organisation=job_.organisation)
+        .select_related("organisation", "system")
+    )
+    if not found:
+        return Outcome(data={"runs": [], "targets": [], "errors": 0, "failed": 0, "passed": 0})
+    runs = services.run_targets(
+        job_.organisation,
+        found,
+        job=job_,
+        progress=progress,
+        lang="en" if job_.language == "en" else "zh-TW",
+    )
+    return _outcome(runs)
+
+
+def enqueue_due(run_now: bool = False) -> list[Job]:
+    """One "scheduled TLS checks" job per organisation with due targets, unless one is queued or
+    running already (``finres check run-due``, from cron or a systemd timer). ``run_now`` runs
+    them in this process too (claiming is atomic: a worker that got the message first wins)."""
+    from finres.web.checks import services
+    from finres.web.jobs import services as jobs
+    from finres.web.jobs.services import enqueue
+
+    organisations = {t.organisation for t in services.due_targets().select_related("organisation")}
+    started = []
+    for organisation in sorted(organisations, key=lambda o: o.pk):
+        busy = Job.objects.filter(
+            organisation=organisation,
+            kind=RUN_DUE,
+            state__in=[Job.State.QUEUED, Job.State.RUNNING],
+            created__gte=timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),
+        ).exists()
+        if not busy:
+            started.append(enqueue(RUN_DUE, organisation, None, {}))
+    if run_now:
+        for found in started:
+            jobs.run(found.pk)
+            found.refresh_from_db()
+    return started
+
+
+def summary(started: list[Job]) -> str:
+    if not started:
+        return _("No scheduled TLS check is due.")
+    return ngettext(
+        "Scheduled TLS checks started for %(count)d organisation: job %(jobs)s.",
+        "Scheduled TLS checks started for %(count)d organisations: jobs %(jobs)s.",
+        len(started),
+    ) % {"count": len(started), "jobs": ", ".join(str(j.pk) for j in started)}
