@@ -25,4 +25,9 @@ def test_the_schema_is_generated_once_and_served_the_same(
     again = ciso_client.get("/api/schema/", {"format": "json"})
     assert again.status_code == 200 and again.json() == first.json()
     assert "filename=" in again["Content-Disposition"]
+    assert again["Content-Type"] == first["Content-Type"]
+    # each format is rendered once too, and says what it is
+    yaml_response = ciso_client.get("/api/schema/")
+    assert yaml_response["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert yaml_response.content.startswith(b"openapi:")
     assert Client().get("/api/schema/").status_code in (401, 403)  # still not public
