@@ -178,6 +178,7 @@ def demo_loaders() -> list[DemoLoader]:
         "continuity",
         "crypto",
         "checks",
+        "sbom",
         "reports",
         "jobs",
     )

@@ -20,6 +20,7 @@ for _app in (
     "incidents",
     "crypto",
     "checks",
+    "sbom",
     "jobs",
 ):
     import_module(f"finres.web.{_app}.api")
@@ -35,6 +36,7 @@ urlpatterns = [
     path("continuity/", include("finres.web.continuity.urls")),
     path("crypto/", include("finres.web.crypto.urls")),
     path("checks/", include("finres.web.checks.urls")),
+    path("sbom/", include("finres.web.sbom.urls")),
     path("incidents/", include("finres.web.incidents.urls")),
     path("audit/", include("finres.web.audit.urls")),
     path("jobs/", include("finres.web.jobs.urls")),

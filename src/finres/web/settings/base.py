@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "finres.web.incidents",
     "finres.web.crypto",
     "finres.web.checks",
+    "finres.web.sbom",
     "finres.web.jobs",
 ]
 
@@ -229,6 +230,11 @@ FINRES_JOB_TIME_LIMIT = int(os.environ.get("FINRES_JOB_TIME_LIMIT", 30 * 60))  #
 FINRES_JOB_RESULT_DAYS = int(os.environ.get("FINRES_JOB_RESULT_DAYS", 7))
 FINRES_JOB_WAIT_SECONDS = float(os.environ.get("FINRES_JOB_WAIT_SECONDS", 2))  # quick jobs
 FINRES_JOBS_EAGER = False  # run a job at once in the caller (the test settings only)
+
+# SBOM matching's advisory data (docs/sbom-web.md): OSV dumps (folders, JSON or zip files,
+# separated by the path separator) and the CISA KEV catalogue (JSON or CSV).
+FINRES_OSV_PATHS = [p for p in os.environ.get("FINRES_OSV_PATHS", "").split(os.pathsep) if p]
+FINRES_KEV_FILE = os.environ.get("FINRES_KEV_FILE", "")
 # (the host name means nothing to the filesystem transport; naming one keeps kombu from
 # warning on the console that it assumed one)
 CELERY_BROKER_URL = FINRES_BROKER_URL or "filesystem://localhost/"
