@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from finres.web.choices import FastChoicesMixin
 from finres.web.continuity.models import (
     CriticalService,
     Dependency,
@@ -67,7 +68,7 @@ class ServiceForm(OrganisationModelForm):
         widgets = {"reviewed_on": DATE}
 
 
-class ImpactForm(forms.ModelForm):
+class ImpactForm(FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = ImpactRating
         fields = ["bucket", "financial", "customer", "regulatory", "reputational"]
@@ -105,7 +106,7 @@ class NodeForm(OptionalMinutesMixin, OrganisationModelForm):
         )
 
 
-class DependencyForm(forms.ModelForm):
+class DependencyForm(FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = Dependency
         fields = ["target", "group"]
@@ -119,7 +120,7 @@ class DependencyForm(forms.ModelForm):
         ).exclude(pk=node.pk)
 
 
-class LayerForm(OptionalMinutesMixin, forms.ModelForm):
+class LayerForm(OptionalMinutesMixin, FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = RecoveryLayer
         fields = [
@@ -153,7 +154,8 @@ class ScenarioForm(OrganisationModelForm):
     class Meta:
         model = Scenario
         fields = ["code", "name", "description", "fail", "fail_tagged"]
-        widgets = {"fail": forms.CheckboxSelectMultiple}
+        # a select box, not checkboxes: a large graph has thousands of nodes
+        widgets = {"fail": forms.SelectMultiple(attrs={"size": 10})}
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
         super().__init__(*args, organisation=organisation, **kwargs)
@@ -206,7 +208,7 @@ class DrillForm(OrganisationModelForm):
             "planned_on": DATE,
             "performed_on": DATE,
             "services": forms.CheckboxSelectMultiple,
-            "suppliers": forms.CheckboxSelectMultiple,
+            "suppliers": forms.SelectMultiple(attrs={"size": 8}),  # thousands, not a few
             "scenario_text": forms.Textarea(attrs={"rows": 2}),
             "participants": forms.Textarea(attrs={"rows": 2}),
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -238,7 +240,7 @@ class DrillForm(OrganisationModelForm):
         return data
 
 
-class DrillServiceResultForm(OptionalMinutesMixin, forms.ModelForm):
+class DrillServiceResultForm(OptionalMinutesMixin, FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = DrillServiceResult
         fields = ["service", "recovery_time_minutes", "data_loss_minutes", "notes"]
@@ -260,7 +262,7 @@ class DrillServiceResultForm(OptionalMinutesMixin, forms.ModelForm):
         super()._post_clean()
 
 
-class DrillNodeResultForm(OptionalMinutesMixin, forms.ModelForm):
+class DrillNodeResultForm(OptionalMinutesMixin, FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = DrillNodeResult
         fields = ["node", "layer", "recovery_time_minutes", "recovery_point_minutes", "notes"]

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from finres.web.choices import FastChoicesMixin
 from finres.web.crypto.models import SCORE_CHOICES, CryptoAsset, MigrationPlan, SystemCryptoRisk
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import InformationSystem
@@ -14,7 +15,7 @@ from finres.web.registers.models import InformationSystem
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class AssetForm(forms.ModelForm):
+class AssetForm(FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = CryptoAsset
         fields = [
@@ -62,7 +63,7 @@ def score_field(label: Any) -> forms.TypedChoiceField:
     )
 
 
-class RiskForm(forms.ModelForm):
+class RiskForm(FastChoicesMixin, forms.ModelForm):
     # 1–5 chosen from a list; the model keeps plain bounded integers (one schema for the API)
     business_impact = score_field(_("Business impact"))
     business_dependency = score_field(_("Business dependency"))

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from finres.core import incidents as core
+from finres.web.choices import FastChoicesMixin
 from finres.web.continuity.forms import scope_choices
 from finres.web.continuity.models import CriticalService, Node
 from finres.web.incidents import services
@@ -53,7 +54,7 @@ class IncidentForm(OrganisationModelForm):
             "root_cause": forms.Textarea(attrs={"rows": 3}),
             "lessons": forms.Textarea(attrs={"rows": 3}),
             "services": forms.CheckboxSelectMultiple,
-            "suppliers": forms.CheckboxSelectMultiple,
+            "suppliers": forms.SelectMultiple(attrs={"size": 8}),  # thousands, not a few
         }
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
@@ -85,7 +86,7 @@ def _language() -> str:
     return "en" if current_language() == "en" else "zh"
 
 
-class TimelineForm(forms.ModelForm):
+class TimelineForm(FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = TimelineEntry
         fields = ["at", "text"]
@@ -98,7 +99,7 @@ class TimelineForm(forms.ModelForm):
         self.fields["at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
-class SubmissionForm(forms.ModelForm):
+class SubmissionForm(FastChoicesMixin, forms.ModelForm):
     stage = forms.ChoiceField(label=_("stage"))
 
     class Meta:

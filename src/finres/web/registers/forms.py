@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from finres.web.choices import FastChoicesMixin
 from finres.web.language import current_language
 from finres.web.orgs.models import Membership, Organisation
 from finres.web.registers.models import (
@@ -62,7 +63,7 @@ class TagsField(forms.CharField):
         return tags
 
 
-class OrganisationModelForm(forms.ModelForm):
+class OrganisationModelForm(FastChoicesMixin, forms.ModelForm):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
@@ -188,7 +189,7 @@ class SupplierForm(OrganisationModelForm):
         }
 
 
-class SupplierReviewForm(forms.ModelForm):
+class SupplierReviewForm(FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = SupplierReview
         fields = ["kind", "performed_on", "performed_by", "outcome", "summary"]
