@@ -33,6 +33,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["sequence"]
+        indexes = [
+            # an organisation's trail newest first (the audit page) and in order (verification),
+            # read from the index instead of sorting every event of the organisation
+            models.Index(fields=["organisation_id", "sequence"], name="audit_org_sequence"),
+        ]
 
     def as_chain_entry(self) -> dict[str, object]:
         return {
