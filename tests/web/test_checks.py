@@ -139,6 +139,7 @@ def test_a_legacy_endpoint_raises_findings_once_and_proposes_non_compliance(org,
     assert finding.severity == Finding.Severity.HIGH
     assert finding.due_date == due_date("high", timezone.localdate())
     assert "TLSv1.0" in finding.description
+    assert finding.result.assessment_id == assessment.pk
     # a second run raises nothing new: the open findings are the same
     second = services.record_run(legacy, scans["legacy"], lang="en")
     assert findings.count() == 4

@@ -67,6 +67,11 @@ def test_start_a_run_returns_the_job_and_the_run_keeps_the_contract(
     run_id = job["result"]["runs"][0]
     runs = ciso_client.get("/api/tls-runs/").json()["results"]
     assert [r["id"] for r in runs] == [run_id] and "result" not in runs[0]
+    target_id = created["id"]
+    assert ciso_client.get(f"/api/tls-runs/?target={target_id}&status=ok").json()["count"] == 1
+    assert ciso_client.get("/api/tls-runs/?status=error").json()["count"] == 0
+    assert ciso_client.get("/api/tls-runs/?status=maybe").status_code == 400
+    assert ciso_client.get("/api/tls-runs/?colour=red").status_code == 400
     detail = ciso_client.get(f"/api/tls-runs/{run_id}/").json()
     assert detail["status"] == "ok" and detail["result"]["target"] == f"127.0.0.1:{port}"
     assert set(detail["result"]) >= {

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from finres.web.api import OrganisationViewSet, router
+from finres.web.checks.filters import RunFilterSet
 from finres.web.checks.forms import HOST_NAME, clean_host
 from finres.web.checks.jobs import RUN_TARGETS
 from finres.web.checks.models import TlsOutcome, TlsRun, TlsTarget
@@ -113,10 +114,6 @@ class RunDetailSerializer(RunSerializer):
         read_only_fields = fields
 
 
-class StartSerializer(StrictFieldsMixin, serializers.Serializer):
-    pass
-
-
 class TlsTargetViewSet(OrganisationViewSet):
     queryset = TlsTarget.objects.select_related("system").order_by("host", "port", "pk")
     serializer_class = TargetSerializer
@@ -161,6 +158,7 @@ class TlsRunViewSet(
     read_action = Action.VIEW
     write_action = Action.EDIT
     queryset = TlsRun.objects.all()
+    filterset_class = RunFilterSet
 
     def get_queryset(self) -> Any:
         organisation = getattr(self.request, "organisation", None)

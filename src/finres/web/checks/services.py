@@ -186,8 +186,8 @@ def _record(
         run.save()
         outcomes = _outcomes(run, data)
         found = requirements()
-        _raise_findings(run, outcomes, found, person)
         results = _open_results(organisation, [o.requirement for o in outcomes])
+        _raise_findings(run, outcomes, found, results, person)
         _record_evidence(run, outcomes, found, results, person)
         TlsOutcome.objects.bulk_create(outcomes)
         append_bulk(
@@ -227,7 +227,11 @@ def _outcomes(run: TlsRun, data: dict[str, Any]) -> list[TlsOutcome]:
 
 
 def _raise_findings(
-    run: TlsRun, outcomes: list[TlsOutcome], found: dict[str, Requirement], user: Any
+    run: TlsRun,
+    outcomes: list[TlsOutcome],
+    found: dict[str, Requirement],
+    results: dict[str, list[RequirementResult]],
+    user: Any,
 ) -> None:
     today = timezone.localdate()
     target = run.target
@@ -250,6 +254,8 @@ def _raise_findings(
             source=Finding.Source.CHECK,
             severity=SEVERITY,
             requirement=requirement,
+            # the result in the newest open assessment of the guideline, if there is one
+            result=next(reversed(results.get(outcome.requirement, [])), None),
             due_date=due_date(SEVERITY, today),
         )
         outcome.finding = finding
