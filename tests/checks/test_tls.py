@@ -14,7 +14,7 @@ from finres.core.checks.tls_rules import findings, report
 from finres.core.library import load_library
 
 from ..cli.test_cli import run
-from .tls_servers import certificate, hybrid_server, openssl_server
+from .tls_servers import certificate, https_server, hybrid_server, openssl_server
 
 GOOD = (
     "-cipher", "ECDHE+AESGCM:ECDHE+CHACHA20",
@@ -64,6 +64,19 @@ def test_a_well_configured_endpoint_passes_what_a_scan_can_decide(certs) -> None
     # What a network scan cannot decide is never a pass.
     for requirement in ("art-34-4", "art-34-5", "art-36-1", "art-36-3", "art-36-5", "art-36-6"):
         assert got[requirement] == "needs_evidence"
+
+
+def test_the_hsts_header_is_read_from_an_http_endpoint(certs) -> None:
+    hsts = "max-age=31536000; includeSubDomains"
+    with https_server(*certs["good"], {"Strict-Transport-Security": hsts}) as port:
+        seen = scan("127.0.0.1", port, "localhost")
+    assert (seen.http, seen.hsts) == (True, hsts)
+    # s_server -www answers GET only: seen as HTTP without HSTS, without waiting for a timeout
+    with openssl_server(*certs["good"], *GOOD, "-www") as port:
+        started = dt.datetime.now()
+        seen = scan("127.0.0.1", port, "localhost")
+    assert (seen.http, seen.hsts) == (True, None)
+    assert dt.datetime.now() - started < dt.timedelta(seconds=4)
 
 
 def test_a_legacy_endpoint_fails_with_the_reasons(certs) -> None:

@@ -159,3 +159,34 @@ def hybrid_server(cert: Path, key: Path) -> Iterator[int]:
         stop.set()
         thread.join(timeout=5)
         listener.close()
+
+
+@contextlib.contextmanager
+def https_server(cert: Path, key: Path, headers: dict[str, str]) -> Iterator[int]:
+    """A small HTTPS server (Python's ssl and http.server) answering GET with ``headers``."""
+    import http.server
+    import ssl
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -383,11 +383,13 @@ def _matches(certificate: Any, name: str) -> bool:
 
 
 def _hsts(target: _Target) -> tuple[bool, str | None]:
-    """(whether the endpoint speaks HTTP, its Strict-Transport-Security header)."""
+    """(whether the endpoint speaks HTTP, its Strict-Transport-Security header). A GET, not a
+    HEAD: some servers answer only GET and would leave the check waiting for its timeout; only
+    the headers are read."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     request = (
-        f"HEAD / HTTP/1.1\r\nHost: {target.server_name}\r\nUser-Agent: finres-check\r\n"
+        f"GET / HTTP/1.1\r\nHost: {target.server_name}\r\nUser-Agent: finres-check\r\n"
         "Connection: close\r\n\r\n"
     ).encode()
     try:
