@@ -291,3 +291,64 @@ def test_dashboard_numbers(org: Any, settings: Any) -> None:
 def test_the_due_date_page_says_the_days_are_not_from_the_source(ciso_client: Client) -> None:
     page = ciso_client.get("/sbom/settings/").content.decode()
     assert "非出自來源" in page and "data-sla" in page
+
+
+@needs_data
+def test_why_a_component_is_not_matched_is_told_in_the_pages_language(
+    ciso_client: Client, org: Any, settings: Any
+) -> None:
+    use_advisories(settings, ZEPPELIN)
+    bad_purls = DATA / "sbom/osv-scanner-fixtures/bad-purls.cdx.xml"
+    assert upload(ciso_client, bad_purls, system(org)).status_code == 302
+    sbom = Sbom.objects.get(organisation=org)
+    notes = set(sbom.components.values_list("note", flat=True))
+    assert {"no_purl", "invalid_purl", "unsupported_ecosystem"} <= notes
+    page = ciso_client.get(f"/sbom/{sbom.pk}/?components=all").content.decode()
+    assert "purl 類型 apk 不與 OSV 安全公告比對" in page and "沒有 purl" in page
+    assert "is not matched against" not in page and "unsupported_ecosystem" not in page
+    ciso_client.post("/i18n/setlang/", {"language": "en"})
+    english = ciso_client.get(f"/sbom/{sbom.pk}/?components=all").content.decode()
+    assert "purl type apk is not matched against OSV advisories" in english
+    api = ciso_client.get(f"/api/sboms/{sbom.pk}/").json()
+    assert any(c["note"].startswith("no purl") for c in api["components"])
+
+
+@needs_data
+def test_the_rematch_command_matches_every_organisation(
+    org: Any, other_org: Any, settings: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No advisory data"):
+        call_command("sbom_rematch", stdout=StringIO())
+    for organisation in (org, other_org):
+        services.import_sbom(
+            organisation, KEYCLOAK.read_bytes(), file_name="k.json", system=system(organisation)
+        )
+    use_advisories(settings, ZEPPELIN)
+    out = StringIO()
+    call_command("sbom_rematch", "--now", stdout=out)
+    assert findings(org).exists() and findings(other_org).exists()
+    assert "Alpha Securities" in out.getvalue() and "Beta Bank" in out.getvalue()
+    out = StringIO()
+    call_command("sbom_rematch", stdout=out)  # as jobs (run at once in the tests)
+    from finres.web.jobs.models import Job
+
+    done = Job.objects.filter(kind="sbom.rematch", state="succeeded")
+    assert done.count() == 2 and all(j.summary()["new_findings"] == 0 for j in done)
+
+
+@needs_data
+def test_the_job_page_leads_to_the_imported_sbom(
+    ciso_client: Client, org: Any, settings: Any
+) -> None:
+    from finres.web.jobs.models import Job
+
+    use_advisories(settings, ZEPPELIN)
+    assert upload(ciso_client, KEYCLOAK, system(org)).status_code == 302
+    job = Job.objects.get(organisation=org, kind="sbom.import")
+    sbom = Sbom.objects.get(organisation=org)
+    page = ciso_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f"/sbom/{sbom.pk}/" in page and "903 個元件" in page

@@ -57,11 +57,16 @@ class MatchSerializer(serializers.ModelSerializer):
 
 class ComponentSerializer(serializers.ModelSerializer):
     vulnerabilities = MatchSerializer(many=True, read_only=True)
+    note = serializers.SerializerMethodField()
 
     class Meta:
         model = Component
         fields = ["purl", "name", "version", "ecosystem", "note", "vulnerabilities"]
         read_only_fields = fields
+
+    def get_note(self, component: Component) -> str:
+        """Why the component cannot be matched (empty when it can)."""
+        return component.note_text(current_language())
 
 
 class SbomSerializer(serializers.ModelSerializer):

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from finres.core.i18n import Language, gettext_for
+from finres.core.supply_chain.scan import NOTES
 from finres.web.audit.models import Audited
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import InformationSystem, Supplier
@@ -125,7 +127,10 @@ class Component(Audited, models.Model):
     purl = models.CharField(_("purl"), max_length=1000, blank=True)
     ecosystem = models.CharField(_("ecosystem"), max_length=40, blank=True)
     ref = models.CharField(max_length=1000, blank=True)
-    note = models.CharField(_("not matched because"), max_length=500, blank=True)
+    # Why the component cannot be matched: a code of the core's NOTES and its detail, worded
+    # in the reader's language by ``note_text``.
+    note = models.CharField(_("not matched because"), max_length=40, blank=True)
+    note_detail = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["sbom", "position"]
@@ -134,6 +139,11 @@ class Component(Audited, models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}".strip()
+
+    def note_text(self, language: Language) -> str:
+        if self.note not in NOTES:
+            return ""
+        return gettext_for(language).gettext(NOTES[self.note]).format(detail=self.note_detail)
 
     def audit_organisation_id(self) -> int | None:
         return (

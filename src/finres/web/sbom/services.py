@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from finres.core import remediation
 from finres.core.supply_chain import ComponentResult, InputError, Vulnerability, load_sbom, scan
 from finres.core.supply_chain import Sbom as CoreSbom
-from finres.core.supply_chain.scan import note_text, vulnerability_data
+from finres.core.supply_chain.scan import vulnerability_data
 from finres.core.supply_chain.vex import Vex
 from finres.web.audit import actions, log
 from finres.web.improvements.models import Finding
@@ -275,10 +275,15 @@ def match_sbom(
         new_rows: list[VulnerabilityMatch] = []
         changed_rows: list[VulnerabilityMatch] = []
         for component, result in zip(components, results, strict=True):
-            note = note_text(result, "en") or ""
-            if component.note != note[:500] or component.ecosystem != (result.ecosystem or ""):
-                component.note = note[:500]
-                component.ecosystem = (result.ecosystem or "")[:40]
+            code, detail = result.note or ("", "")
+            ecosystem = (result.ecosystem or "")[:40]
+            if (component.note, component.note_detail, component.ecosystem) != (
+                code,
+                detail[:500],
+                ecosystem,
+            ):
+                component.note, component.note_detail = code, detail[:500]
+                component.ecosystem = ecosystem
                 notes.append(component)
             if result.vulnerabilities:
                 vulnerable += 1
@@ -303,7 +308,7 @@ def match_sbom(
                 if _differs(old, row):
                     row.pk = old.pk
                     changed_rows.append(row)
-        Component.objects.bulk_update(notes, ["note", "ecosystem"], batch_size=500)
+        Component.objects.bulk_update(notes, ["note", "note_detail", "ecosystem"], batch_size=500)
         created = VulnerabilityMatch.objects.bulk_create(new_rows, batch_size=500)
         VulnerabilityMatch.objects.bulk_update(changed_rows, MATCH_FIELDS, batch_size=500)
         for row in created:

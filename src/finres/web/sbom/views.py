@@ -161,10 +161,11 @@ class SbomDetailView(OrganisationMixin, View):
                 vulnerable.append((component, rows, any(m.kev and not m.vex_status for m in found)))
         vulnerable.sort(key=lambda item: (not item[2], item[0].position))
         show_all = request.GET.get("components") == "all"
+        notes = [(c, c.note_text(language)) for c in components] if show_all else []
         context = {
             "sbom": sbom,
             "vulnerable": vulnerable,
-            "components": components if show_all else [],
+            "components": notes,
             "show_all": show_all,
             "unmatched": sum(1 for c in components if c.note),
             "no_longer_matched": services.no_longer_matched(sbom),
