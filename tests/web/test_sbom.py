@@ -352,3 +352,38 @@ def test_the_job_page_leads_to_the_imported_sbom(
     sbom = Sbom.objects.get(organisation=org)
     page = ciso_client.get(f"/jobs/{job.pk}/").content.decode()
     assert f"/sbom/{sbom.pk}/" in page and "903 個元件" in page
+
+
+@needs_data
+def test_vex_embedded_in_the_sbom_sets_a_vulnerability_aside(
+    ciso_client: Client, org: Any, settings: Any, tmp_path: Path
+) -> None:
+    import json
+
+    use_advisories(settings, ZEPPELIN)
+    folder = DATA / "sbom/cyclonedx/bom-examples/VEX"
+    plain = json.loads((folder / "bom.json").read_text())
+    statements = json.loads((folder / "vex.json").read_text())
+    # the CycloneDX example's SBOM with its VEX document's statements embedded
+    embedded = tmp_path / "with-vex.json"
+    embedded.write_text(
+        json.dumps(
+            {**plain, "specVersion": "1.4", "vulnerabilities": statements["vulnerabilities"]}
+        )
+    )
+    assert upload(ciso_client, folder / "bom.json", system(org, "SYS-A")).status_code == 302
+    assert upload(ciso_client, embedded, system(org, "SYS-B")).status_code == 302
+
+    def databind(code: str) -> Any:
+        found = VulnerabilityMatch.objects.filter(
+            component__sbom__system__code=code, component__name="jackson-databind"
+        )
+        return next((m for m in found if "CVE-2020-25649" in m.aliases), None)
+
+    without, with_vex = databind("SYS-A"), databind("SYS-B")
+    assert without is not None and without.vex_status == "" and without.finding is not None
+    assert with_vex is not None and with_vex.vex_status in ("not_affected", "fixed")
+    assert with_vex.finding is None
+    sbom = Sbom.objects.get(organisation=org, system__code="SYS-B")
+    page = ciso_client.get(f"/sbom/{sbom.pk}/").content.decode()
+    assert with_vex.get_vex_status_display() in page
