@@ -78,7 +78,7 @@ test: lint typecheck vulncheck pytest
 
 # Re-extract user-facing messages, merge them into the zh-TW catalogues and compile them:
 # the CLI's `finres` domain (Babel) and each Django app's `django` domain (gettext tools).
-WEB_APPS := orgs frameworks audit assessments evidence improvements reports registers continuity
+WEB_APPS := orgs frameworks audit assessments evidence improvements reports registers continuity sbom
 DJANGO_ADMIN := $(abspath $(BIN))/django-admin --settings=finres.web.settings.dev
 messages: install-dev
 	$(BIN)/pybabel extract --no-location --omit-header -k N_ -k _ -k translate -o src/finres/locale/finres.pot src/finres/cli.py src/finres/cli_ops.py src/finres/cli_resilience.py src/finres/cli_checks.py src/finres/cli_sbom.py src/finres/usage.py src/finres/core src/finres/web/ops
