@@ -387,3 +387,15 @@ def test_vex_embedded_in_the_sbom_sets_a_vulnerability_aside(
     sbom = Sbom.objects.get(organisation=org, system__code="SYS-B")
     page = ciso_client.get(f"/sbom/{sbom.pk}/").content.decode()
     assert with_vex.get_vex_status_display() in page
+
+
+def test_the_pages_say_when_no_advisory_data_is_configured(
+    ciso_client: Client, settings: Any
+) -> None:
+    warning = "本站尚未設定弱點資料"
+    assert warning in ciso_client.get("/sbom/").content.decode()
+    assert warning in ciso_client.get("/sbom/import/").content.decode()
+    settings.FINRES_OSV_PATHS = ["/nowhere/osv"]
+    assert warning not in ciso_client.get("/sbom/").content.decode()
+    page = ciso_client.get("/sbom/advisories/").content.decode()
+    assert "/nowhere/osv" in page  # the file that could not be read is named

@@ -64,6 +64,11 @@ def configured() -> tuple[tuple[Path, ...], Path | None]:
     return tuple(Path(p) for p in osv if str(p)), Path(kev) if kev else None
 
 
+def is_configured() -> bool:
+    """Whether the settings name OSV dumps (cheap: nothing is read; pages use it)."""
+    return bool(configured()[0])
+
+
 def _files(paths: tuple[Path, ...], kev: Path | None) -> list[tuple[str, int, int]]:
     """(path, mtime, size) of every file read: the cache's key."""
     found: list[tuple[str, int, int]] = []

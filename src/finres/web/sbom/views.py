@@ -48,7 +48,7 @@ class SbomListView(OrganisationMixin, View):
             "sboms": sboms[:500],
             "show_all": show_all,
             "numbers": services.dashboard_numbers(self.organisation),
-            "data": advisories.current(),
+            "configured": advisories.is_configured(),
             "may": {a.value: self.may(a) for a in Action},
         }
         return render(request, "sbom/list.html", context)
@@ -59,7 +59,7 @@ class SbomImportView(OrganisationMixin, View):
     template_name = "sbom/import.html"
 
     def _render(self, form: SbomImportForm, status: int = 200, **extra: Any) -> HttpResponse:
-        context = {"form": form, "data": advisories.current(), **extra}
+        context = {"form": form, "configured": advisories.is_configured(), **extra}
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
