@@ -73,6 +73,7 @@ def test_the_tiles_count_what_each_domain_holds(example: Organisation, ciso_clie
     }
     assert numbers["drills"]["due"] == 1  # pay was never drilled
     assert numbers["reviews"] == {"systems": 0, "suppliers": 0}  # the graph names no entries
+    assert numbers["checks"]["targets"] == 0 and numbers["sbom"]["sboms"] == 0
     assert numbers["incidents"]["open"] == 2 and numbers["incidents"]["open_major"] == 1
     exposures = dict(
         CryptoAsset.objects.filter(organisation=example).values_list("code", "exposure")
@@ -118,7 +119,20 @@ def test_the_tiles_in_english_and_without_data(org: Organisation, ciso_client: C
     page = ciso_client.get(reverse("reports:dashboard")).content.decode()
     assert "Operational resilience and technical verification" in page
     assert "No crypto inventory yet." in page
+    assert "No endpoint registered for checks yet." in page and "No SBOM imported yet." in page
     assert "營運韌性" not in page
+
+
+def test_the_demo_shows_failing_endpoints_and_what_its_sbom_matched(client_for: Any) -> None:
+    from finres.web.checks.services import dashboard_numbers as checks_numbers
+    from finres.web.sbom.services import dashboard_numbers as sbom_numbers
+    from finres.web.setup import load_demo
+
+    securities = load_demo().organisations["securities"]
+    numbers = client_for(Role.CISO, securities).get(reverse("reports:dashboard")).context
+    assert numbers["resilience"]["checks"] == checks_numbers(securities)
+    assert numbers["resilience"]["checks"]["failing_targets"] >= 1  # the demo's expired endpoint
+    assert numbers["resilience"]["sbom"] == sbom_numbers(securities)
 
 
 def test_the_api_gives_the_same_figures_to_its_own_organisation_only(

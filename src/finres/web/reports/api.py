@@ -123,6 +123,8 @@ class ResilienceSerializer(serializers.Serializer):
     drills = serializers.DictField(help_text="services and core systems due a drill")
     incidents = serializers.DictField(help_text="open, open major, reports overdue")
     crypto = serializers.DictField(help_text="crypto assets by quantum exposure, PQC readiness")
+    checks = serializers.DictField(help_text="TLS endpoints checked and failing")
+    sbom = serializers.DictField(help_text="components with KEV-listed or any vulnerability")
 
 
 class ReportDataSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 """The dashboard's operational-resilience and technical-verification figures, gathered from
-each domain's own ``dashboard_numbers`` (continuity graph and drills, incidents, crypto
-inventory): one place for the page and the API, each domain keeping its own counting."""
+each domain's own ``dashboard_numbers`` (continuity graph and drills, registers' reviews,
+incidents, crypto inventory, TLS checks, SBOM matching): one place for the page and the API,
+each domain keeping its own counting."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from finres.web.checks import services as checks
 from finres.web.continuity import drills, graph
 from finres.web.crypto import services as crypto
 from finres.web.incidents import services as incidents
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import InformationSystem, Supplier
+from finres.web.sbom import services as sbom
 
 
 def resilience_numbers(organisation: Organisation) -> dict[str, Any]:
@@ -31,6 +34,8 @@ def resilience_numbers(organisation: Organisation) -> dict[str, Any]:
         "drills": drills.dashboard_numbers(organisation),
         "incidents": incidents.dashboard_numbers(organisation),
         "crypto": crypto.dashboard_numbers(organisation),
+        "checks": checks.dashboard_numbers(organisation),
+        "sbom": sbom.dashboard_numbers(organisation),
     }
     assets = numbers["crypto"]["assets"]
     # PQC readiness: the share of inventoried assets already quantum-safe (None: no inventory)
