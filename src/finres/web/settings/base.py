@@ -303,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         # One choice set used by several fields: one name in the schema.
         "RatingEnum": "finres.web.registers.models.Rating",
         "ImpactLevelEnum": "finres.web.continuity.models.ImpactRating.Level",
+        "TlsRunStatusEnum": "finres.web.checks.models.RunStatus",
     },
 }
 
