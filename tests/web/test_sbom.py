@@ -399,3 +399,28 @@ def test_the_pages_say_when_no_advisory_data_is_configured(
     assert warning not in ciso_client.get("/sbom/").content.decode()
     page = ciso_client.get("/sbom/advisories/").content.decode()
     assert "/nowhere/osv" in page  # the file that could not be read is named
+
+
+@needs_data
+def test_imports_and_matches_are_in_the_audit_trail_as_bulk_events(org: Any, settings: Any) -> None:
+    from finres.web.audit.models import AuditEvent
+
+    use_advisories(settings, ZEPPELIN, CLASSIFIER)
+    sbom = services.import_sbom(org, KEYCLOAK.read_bytes(), file_name="k.json", system=system(org))
+    created = AuditEvent.objects.get(organisation_id=org.pk, model="sbom.Sbom", action="create")
+    assert created.changes["bulk"]["count"] == 904  # one event: the SBOM and its 903 components
+    services.match_sbom(sbom, advisories.current())
+    both = VulnerabilityMatch.objects.filter(component__sbom=sbom).count()
+    use_advisories(settings, ZEPPELIN)  # the second dump is withdrawn: its matches go
+    services.match_sbom(sbom, advisories.current())
+    left = VulnerabilityMatch.objects.filter(component__sbom=sbom).count()
+    assert 0 < left < both
+    events = AuditEvent.objects.filter(organisation_id=org.pk, model="sbom.Sbom", action="update")
+    assert events.count() == 2
+    first = list(events.order_by("sequence").first().changes["bulk"]["rows"].values())
+    raised = [r for r in first if "title" in r["changes"]]  # the findings it raised
+    assert len(raised) == findings(org).count() > 0
+    assert len(first) - len(raised) == both  # and every match
+    last = events.order_by("sequence").last().changes["bulk"]
+    deleted = [r for r in last["rows"].values() if r.get("action") == "delete"]
+    assert len(deleted) == both - left

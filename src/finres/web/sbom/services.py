@@ -315,10 +315,9 @@ def match_sbom(
             audit.add(row.pk, row.advisory_id, {"component": [None, row.component_id]})
         for row in changed_rows:
             audit.add(row.pk, row.advisory_id, {"kev": [None, row.kev]}, action=actions.UPDATE)
-        gone = [m for pk, m in ((m.pk, m) for m in existing.values()) if pk not in kept]
-        for row in gone:
-            audit.add(row.pk, row.advisory_id, {}, action=actions.DELETE)
-        VulnerabilityMatch.objects.filter(pk__in=[m.pk for m in gone]).delete()
+        gone = [m.pk for m in existing.values() if m.pk not in kept]
+        # deleted one by one: the audit's signal handlers add each row to this bulk event
+        VulnerabilityMatch.objects.filter(pk__in=gone).delete()
         sbom.matched_at = timezone.now()
         sbom.vulnerable_count = vulnerable
         sbom.kev_count = kev_components
