@@ -424,3 +424,13 @@ def test_imports_and_matches_are_in_the_audit_trail_as_bulk_events(org: Any, set
     last = events.order_by("sequence").last().changes["bulk"]
     deleted = [r for r in last["rows"].values() if r.get("action") == "delete"]
     assert len(deleted) == both - left
+
+
+def test_the_import_form_offers_only_the_organisations_systems_and_suppliers(
+    ciso_client: Client, org: Any, other_org: Any
+) -> None:
+    system(org, "SYS-OURS")
+    system(other_org, "SYS-THEIRS")
+    Supplier.objects.create(organisation=other_org, code="SUP-THEIRS", name="Theirs")
+    page = ciso_client.get("/sbom/import/").content.decode()
+    assert "SYS-OURS" in page and "SYS-THEIRS" not in page and "SUP-THEIRS" not in page

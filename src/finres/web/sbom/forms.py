@@ -7,12 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from finres.web.choices import FastChoicesMixin
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import InformationSystem, Supplier
 from finres.web.sbom.models import SbomSettings
 
 
-class SbomImportForm(forms.Form):
+class SbomImportForm(FastChoicesMixin, forms.Form):
     file = forms.FileField(
         label=_("SBOM file"),
         help_text=_("CycloneDX JSON or XML (1.2 to 1.6), or SPDX 2.3 JSON or tag-value."),
