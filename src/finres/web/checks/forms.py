@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from finres.web.checks.models import TlsTarget
+from finres.web.choices import FastChoicesMixin
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import InformationSystem
 
@@ -33,7 +34,7 @@ def clean_host(value: str) -> str:
     return text.rstrip(".").lower()
 
 
-class TargetForm(forms.ModelForm):
+class TargetForm(FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = TlsTarget
         fields = ["system", "host", "port", "server_name", "schedule_days", "enabled", "notes"]

@@ -102,7 +102,7 @@ class MilestonesForm(forms.Form):
     )
 
 
-class CbomImportForm(forms.Form):
+class CbomImportForm(FastChoicesMixin, forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_(
