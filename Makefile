@@ -78,10 +78,11 @@ test: lint typecheck vulncheck pytest
 
 # Re-extract user-facing messages, merge them into the zh-TW catalogues and compile them:
 # the CLI's `finres` domain (Babel) and each Django app's `django` domain (gettext tools).
-WEB_APPS := orgs frameworks audit assessments evidence improvements reports registers continuity sbom
+WEB_APPS := orgs frameworks audit assessments evidence improvements reports registers continuity \
+	crypto incidents checks sbom jobs
 DJANGO_ADMIN := $(abspath $(BIN))/django-admin --settings=finres.web.settings.dev
 messages: install-dev
-	$(BIN)/pybabel extract --no-location --omit-header -k N_ -k _ -k translate -o src/finres/locale/finres.pot src/finres/cli.py src/finres/cli_ops.py src/finres/cli_resilience.py src/finres/cli_checks.py src/finres/cli_sbom.py src/finres/usage.py src/finres/core src/finres/web/ops
+	$(BIN)/pybabel extract --no-location --omit-header -k N_ -k _ -k translate -o src/finres/locale/finres.pot src/finres/cli.py src/finres/cli_ops.py src/finres/cli_resilience.py src/finres/cli_checks.py src/finres/cli_sbom.py src/finres/cli_crypto.py src/finres/cli_jobs.py src/finres/usage.py src/finres/core src/finres/web/ops
 	$(BIN)/pybabel update --omit-header --ignore-obsolete -w 100 -D finres -i src/finres/locale/finres.pot -d src/finres/locale -l zh_Hant
 	$(BIN)/pybabel compile -D finres -d src/finres/locale
 	cd src/finres/web && $(DJANGO_ADMIN) makemessages -l zh_Hant --no-obsolete $(foreach app,$(WEB_APPS) settings,--ignore '$(app)/*')
