@@ -13,15 +13,12 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
-from django.views.generic.edit import FormView
 
 from finres.core.checks.tls import HYBRID_GROUPS
 from finres.core.remediation import default_sla
@@ -78,45 +75,23 @@ class TargetDetailView(OrganisationMixin, View):
         return render(request, "checks/target_detail.html", context)
 
 
-class TargetEditView(OrganisationMixin, FormView):
-    action = Action.EDIT
+class TargetEditView(registers_views.ObjectEditView):
     template_name = "checks/form.html"
+    model = TlsTarget
     form_class = TargetForm
-
-    def get_object(self) -> TlsTarget | None:
-        if "pk" not in self.kwargs:
-            return None
-        if not hasattr(self, "_object"):
-            self._object = get_object_or_404(
-                self.scope(TlsTarget.objects.all()), pk=self.kwargs["pk"]
-            )
-        return self._object
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()
-        kwargs.update(organisation=self.organisation, instance=self.get_object())
-        return kwargs
+    detail_url = "checks:target_detail"
+    list_url = "checks:target_list"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        obj = self.get_object()
-        context.update(
-            object=obj,
-            heading=_("Edit %(object)s") % {"object": obj} if obj else _("New TLS check target"),
-            cancel=reverse("checks:target_detail", args=[obj.pk])
-            if obj
-            else reverse("checks:target_list"),
+        obj = context["object"]
+        context["heading"] = (
+            _("Edit %(object)s") % {"object": obj} if obj else _("New TLS check target")
         )
         return context
 
     def form_invalid(self, form: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    @transaction.atomic
-    def form_valid(self, form: Any) -> HttpResponse:
-        obj = form.save()
-        messages.success(self.request, _("Saved."))
-        return redirect("checks:target_detail", pk=obj.pk)
 
 
 class TargetDeleteView(registers_views.ObjectDeleteView):

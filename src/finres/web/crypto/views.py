@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
@@ -106,45 +105,23 @@ class AssetDetailView(OrganisationMixin, View):
         return render(request, "crypto/asset_detail.html", context)
 
 
-class AssetEditView(OrganisationMixin, FormView):
-    action = Action.EDIT
+class AssetEditView(registers_views.ObjectEditView):
     template_name = "crypto/form.html"
+    model = CryptoAsset
     form_class = AssetForm
-
-    def get_object(self) -> CryptoAsset | None:
-        if "pk" not in self.kwargs:
-            return None
-        if not hasattr(self, "_object"):
-            self._object = get_object_or_404(
-                self.scope(CryptoAsset.objects.all()), pk=self.kwargs["pk"]
-            )
-        return self._object
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()
-        kwargs.update(organisation=self.organisation, instance=self.get_object())
-        return kwargs
+    detail_url = "crypto:asset_detail"
+    list_url = "crypto:asset_list"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        obj = self.get_object()
-        context.update(
-            object=obj,
-            heading=_("Edit %(object)s") % {"object": obj} if obj else _("New crypto asset"),
-            cancel=reverse("crypto:asset_detail", args=[obj.pk])
-            if obj
-            else reverse("crypto:asset_list"),
+        obj = context["object"]
+        context["heading"] = (
+            _("Edit %(object)s") % {"object": obj} if obj else _("New crypto asset")
         )
         return context
 
     def form_invalid(self, form: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    @transaction.atomic
-    def form_valid(self, form: Any) -> HttpResponse:
-        obj = form.save()
-        messages.success(self.request, _("Saved."))
-        return redirect("crypto:asset_detail", pk=obj.pk)
 
 
 class RiskView(OrganisationMixin, View):
