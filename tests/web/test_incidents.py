@@ -200,6 +200,44 @@ def test_fire_export_and_zh_tw_report(org: Organisation, ciso_client: Client) ->
     assert "事件報告" in report and "根本原因" in report and "Root cause" not in report
 
 
+def test_the_impact_figures_fire_asks_for(org: Organisation, ciso_client: Client) -> None:
+    incident = make_incident(org)
+    empty = ciso_client.get(f"/api/incidents/{incident.pk}/fire/").json()["impact_assessment"]
+    # not known is not zero: nothing is guessed
+    assert empty["clients_affected"] is None and empty["economic_impact"] is None
+    response = ciso_client.patch(
+        f"/api/incidents/{incident.pk}/",
+        {
+            "discovery": "client",
+            "clients_affected": 1200,
+            "transactions_affected": 35000,
+            "financial_loss": "2500000.50",
+            "loss_currency": "TWD",
+            "data_affected": "Order data: availability only",
+            "geographic_spread": "Taiwan only",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    data = ciso_client.get(f"/incidents/{incident.pk}/fire.json").json()
+    assert data["incident_details"]["discovery_method"] == "client"
+    impact = data["impact_assessment"]
+    assert (impact["clients_affected"], impact["transactions_affected"]) == (1200, 35000)
+    assert impact["economic_impact"] == {"amount": "2500000.50", "currency": "TWD"}
+    assert impact["geographic_spread"] == "Taiwan only"
+    page = ciso_client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "2500000.50 TWD" in page and "受影響客戶數" in page
+    report = ciso_client.get(f"/incidents/{incident.pk}/report/").content.decode()
+    assert "受影響交易筆數" in report and "35000" in report and "Taiwan only" in report
+    for bad in ({"loss_currency": "nt$"}, {"financial_loss": "-1"}, {"clients_affected": -3}):
+        refused = ciso_client.patch(
+            f"/api/incidents/{incident.pk}/", bad, content_type="application/json"
+        )
+        assert refused.status_code == 400 and set(refused.json()) == set(bad)
+    incident.refresh_from_db()
+    assert (incident.loss_currency, incident.clients_affected) == ("TWD", 1200)
+
+
 def test_export_lists(org: Organisation, ciso_client: Client) -> None:
     make_incident(org)
     text = ciso_client.get("/incidents/export/?format=csv").content.decode("utf-8-sig")

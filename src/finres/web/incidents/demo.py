@@ -77,6 +77,10 @@ def load(context: Any) -> None:
         status=Incident.Status.RECOVERED,
         contained_at=detected + dt.timedelta(hours=2),
         recovered_at=detected + dt.timedelta(hours=4, minutes=35),
+        discovery=Incident.Discovery.CLIENT,
+        clients_affected=18_400,
+        data_affected="無資料外洩；登入服務之可用性受影響。",
+        geographic_spread="僅臺灣",
         root_cause="身分服務供應商單一區域故障；本公司未建置替代登入機制（單一故障點）。",
         lessons="建置雲端身分服務之替代登入機制並納入年度演練\n"
         "與身分服務供應商約定事件通報時限及服務水準（措施18契約條款）",

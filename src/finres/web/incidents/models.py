@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,8 @@ from finres.web.audit.models import Audited
 from finres.web.continuity.models import CriticalService, Node
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import CODE_VALIDATOR, InformationSystem, Supplier
+
+CURRENCY = RegexValidator(r"^[A-Z]{3}$", _("Three capital letters (ISO 4217), e.g. TWD."))
 
 
 def validate_stages(value: Any) -> None:
@@ -105,6 +108,16 @@ class Incident(Audited, models.Model):
         RECOVERED = "recovered", _("Recovered")
         CLOSED = "closed", _("Closed")
 
+    class Discovery(models.TextChoices):
+        """How the incident came to light (FIRE's incident details)."""
+
+        MONITORING = "monitoring", _("Internal monitoring or detection tools")
+        STAFF = "staff", _("Staff")
+        CLIENT = "client", _("Client or customer")
+        THIRD_PARTY = "third_party", _("Supplier or other third party")
+        AUTHORITY = "authority", _("Authority, CERT or ISAC")
+        OTHER = "other", _("Other")
+
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     code = models.CharField(_("code"), max_length=40, validators=[CODE_VALIDATOR])
     title = models.CharField(_("title"), max_length=300)
@@ -135,6 +148,41 @@ class Incident(Audited, models.Model):
     suppliers = models.ManyToManyField(
         Supplier, verbose_name=_("suppliers affected"), blank=True, related_name="+"
     )
+    discovery = models.CharField(
+        _("how it was discovered"), max_length=12, choices=Discovery.choices, blank=True
+    )
+    # The impact figures FIRE asks for: left empty when not (yet) known, never guessed.
+    clients_affected = models.PositiveIntegerField(_("clients affected"), null=True, blank=True)
+    transactions_affected = models.PositiveIntegerField(
+        _("transactions affected"), null=True, blank=True
+    )
+    financial_loss = models.DecimalField(
+        _("financial loss"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Direct and indirect costs estimated so far."),
+    )
+    loss_currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="TWD",
+        blank=True,  # left empty: TWD (see clean)
+        validators=[CURRENCY],
+    )
+    data_affected = models.TextField(
+        _("data affected"),
+        blank=True,
+        help_text=_("Which data, and whether its confidentiality, integrity or availability."),
+    )
+    geographic_spread = models.CharField(
+        _("geographic spread"),
+        max_length=200,
+        blank=True,
+        help_text=_("Countries or regions affected, e.g. Taiwan only."),
+    )
     contained_at = models.DateTimeField(_("contained at"), null=True, blank=True)
     recovered_at = models.DateTimeField(_("recovered at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -159,6 +207,7 @@ class Incident(Audited, models.Model):
 
     def clean(self) -> None:
         problems: dict[str, Any] = {}
+        self.loss_currency = self.loss_currency or "TWD"
         detected = self.detected_at
         if detected is not None:
             if self.occurred_at is not None and self.occurred_at > detected:

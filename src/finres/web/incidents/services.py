@@ -179,6 +179,7 @@ def fire_data(incident: Incident, organisation: Organisation) -> dict[str, Any]:
             "detection_date_time": _iso(incident.detected_at),
             "classification_date_time": _iso(incident.classified_at),
             "incident_type": incident.category,
+            "discovery_method": incident.discovery or None,
             "status": incident.status,
             "timeline": [
                 {"date_time": _iso(entry.at), "description": entry.text}
@@ -196,6 +197,13 @@ def fire_data(incident: Incident, organisation: Organisation) -> dict[str, Any]:
             "third_parties_affected": [
                 {"code": s.code, "name": s.name} for s in incident.suppliers.all()
             ],
+            "clients_affected": incident.clients_affected,
+            "transactions_affected": incident.transactions_affected,
+            "economic_impact": None
+            if incident.financial_loss is None
+            else {"amount": str(incident.financial_loss), "currency": incident.loss_currency},
+            "data_affected": incident.data_affected or None,
+            "geographic_spread": incident.geographic_spread or None,
             "containment_date_time": _iso(incident.contained_at),
             "recovery_date_time": _iso(incident.recovered_at),
             "duration_minutes": duration,
