@@ -1,5 +1,6 @@
-"""``finres check tls``: what a TLS endpoint offers, judged against art. 34 and 36 (over
-finres.core.checks). ``--format json`` is a stable contract (docs/checks.md)."""
+"""``finres check tls``: what a TLS endpoint offers, judged against art. 34 and 36; ``finres
+check ssh``: what an SSH server offers, for the crypto inventory (over finres.core.checks).
+``--format json`` is a stable contract (docs/checks.md)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from finres import cli as base
+from finres.core.checks import ssh
 from finres.core.checks.batch import scan_many
 
 check_app = typer.Typer(help="Automated technical checks.", no_args_is_help=True)
@@ -138,6 +140,53 @@ def tls_command(
         return
     for data in results:
         _print_report(data)
+
+
+def _print_ssh(data: dict[str, Any]) -> None:
+    _ = base._
+    out = base._out()
+    out.print(f"[bold]{data['target']}[/bold] {data['banner'] or ''}")
+    if not data["reachable"]:
+        out.print(_("Not reachable over SSH: {error}").format(error=data["error"]))
+        return
+    if data["post_quantum_hybrid"]:
+        out.print(_("Offers a hybrid post-quantum key exchange."))
+    table = Table(title_justify="left")
+    table.add_column(_("Kind"), no_wrap=True)
+    table.add_column(_("Algorithms"), overflow="fold")
+    keys = [f"{k['algorithm']} ({k['key_size']})" if k["key_size"] else k["algorithm"]
+            for k in data["host_keys"]]  # fmt: skip
+    table.add_row(_("Key exchange"), ", ".join(k["algorithm"] for k in data["kex"]) or "—")
+    table.add_row(_("Host keys"), ", ".join(keys) or "—")
+    table.add_row(_("Ciphers"), ", ".join(data["ciphers"]) or "—")
+    table.add_row(_("MACs"), ", ".join(data["macs"]) or "—")
+    weak = sorted({item["algorithm"] for item in data["not_recommended"]})
+    table.add_row(_("Not recommended by ssh-audit"), ", ".join(weak) or "—")
+    out.print(table)
+
+
+@check_app.command("ssh")
+def ssh_command(
+    target: Annotated[str, typer.Argument(help="HOST:PORT of the SSH server.")],
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, max=60, help="Seconds to wait for answers.")
+    ] = 5.0,
+    output: base.FormatOption = base.OutputFormat.TABLE,
+    lang: base.LangOption = None,
+) -> None:
+    """Audit an SSH server's key exchanges (incl. hybrid post-quantum), host keys, ciphers and
+    MACs with ssh-audit, for the crypto inventory (blueprint measure 17-2)."""
+    base._start(lang)
+    _ = base._
+    try:
+        host, port = parse_target(target)
+    except ValueError:
+        raise base.UserError(_("{text} is not HOST:PORT").format(text=target)) from None
+    data = ssh.scan(host, port, timeout)
+    if output == base.OutputFormat.JSON:
+        base._print_json(data)
+        return
+    _print_ssh(data)
 
 
 @check_app.command("run-due")

@@ -33,7 +33,7 @@ InventoryOption = Annotated[
     typer.Option(
         "--inventory",
         metavar="FILE",
-        help="A YAML inventory, a CycloneDX 1.6 CBOM (JSON) or the JSON of finres check tls; "
+        help="A YAML inventory, a CycloneDX 1.6 CBOM (JSON) or the JSON of finres check tls/ssh; "
         "repeatable.",
         dir_okay=False,
     ),

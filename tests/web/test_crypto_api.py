@@ -336,3 +336,26 @@ def test_every_crypto_route_keeps_to_its_organisation(world: dict[str, Any]) -> 
             continue
         body = client.get("/" + template.replace("\\", "")).content.decode(errors="replace")
         assert not [t for t in victim_titles if len(t) > 6 and t in body], template
+
+
+def test_an_ssh_check_result_fills_the_inventory_of_a_system(ciso_client: Client, org) -> None:
+    from finres.core.checks.ssh import scan
+
+    from ..checks.ssh_servers import ssh_server
+
+    admin = InformationSystem.objects.create(organisation=org, code="SYS-ADM", name="Jump host")
+    with ssh_server() as port:
+        result = scan("127.0.0.1", port)
+    response = upload(
+        ciso_client,
+        "/crypto/cbom/import/",
+        "ssh.json",
+        json.dumps(result).encode(),
+        system=admin.pk,
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    saved = CryptoAsset.objects.filter(organisation=org, system=admin)
+    assert set(saved.values_list("source", flat=True)) == {"ssh"}
+    hybrid = saved.get(name="mlkem768x25519-sha256")
+    assert hybrid.exposure == "quantum_safe" and hybrid.kind == "group"
+    assert saved.get(name="rsa-sha2-512").exposure == "quantum_vulnerable"

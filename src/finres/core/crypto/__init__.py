@@ -7,8 +7,8 @@ from finres.core.crypto.cbom import export_cbom, import_cbom, load_cbom
 from finres.core.crypto.exposure import Exposure, exposure
 from finres.core.crypto.inventory import (
     Inventory,
+    assets_from_check_results,
     assets_from_tls,
-    assets_from_tls_results,
     inventory_from_data,
     load_inventory,
 )
@@ -49,8 +49,8 @@ __all__ = [
     "Mosca",
     "Rules",
     "SystemRisk",
+    "assets_from_check_results",
     "assets_from_tls",
-    "assets_from_tls_results",
     "bits_of",
     "export_cbom",
     "exposure",

@@ -21,6 +21,7 @@ The YAML form (docs/crypto.md)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,7 @@ def load_inventory(path: Path) -> Inventory:
         data: Any = read_json(raw, source) if head == b"{" else _json_list(raw, source)
         if isinstance(data, dict) and data.get("bomFormat") is not None:
             return Inventory(import_cbom(data, source))
-        return Inventory(assets_from_tls_results(data, source))
+        return Inventory(assets_from_check_results(data, source))
     try:
         data = read_yaml(path)
     except LibraryError as error:
@@ -271,20 +272,131 @@ def assets_from_tls(result: Any, system: str | None = None) -> list[CryptoAsset]
     return assets
 
 
-def assets_from_tls_results(data: Any, source: str) -> list[CryptoAsset]:
-    """Assets of one TLS result or of a list of them (``finres check tls --file``)."""
+# Key sizes SSH names do not carry (the numbers in them are hashes or group numbers).
+_SSH_DH_GROUP_BITS = {"group1": 1024, "group14": 2048, "group15": 3072, "group16": 4096}
+_SSH_DH_GROUP_BITS |= {"group17": 6144, "group18": 8192}
+_SSH_HASH_BITS = {"md5": 128, "sha1": 160, "sha2-256": 256, "sha2-512": 512, "sha256": 256}
+
+
+def _ssh_kex_bits(name: str, family: str | None) -> int | None:
+    if family and family.startswith("HYBRID"):
+        return None
+    for group, bits in _SSH_DH_GROUP_BITS.items():
+        if f"-{group}-" in name:
+            return bits
+    return None if family == "FFDH" else bits_of(name)
+
+
+def _ssh_cipher_bits(name: str, family: str | None) -> int | None:
+    if family == "ChaCha20":
+        return 256
+    if family == "3DES":
+        return 168
+    match = re.search(r"(128|192|256)", name)
+    return int(match.group(1)) if match else None
+
+
+def _ssh_mac_bits(name: str) -> int | None:
+    for hash_name, bits in _SSH_HASH_BITS.items():
+        if f"-{hash_name}" in name:
+            return bits
+    return None
+
+
+def assets_from_ssh(result: dict[str, Any], system: str | None = None) -> list[CryptoAsset]:
+    """The crypto assets an SSH check saw (the JSON of ``finres check ssh``): each key
+    exchange, host key, cipher and MAC the server offers."""
+    target = str(result["target"])
+    where = f"SSH {target}"
+    base = f"ssh:{target}"
+    assets: list[CryptoAsset] = []
+    for kex in result.get("kex") or []:
+        name = str(kex["algorithm"])
+        family = family_of(name)
+        assets.append(
+            CryptoAsset(
+                f"{base}:kex:{name}",
+                AssetKind.GROUP,
+                name,
+                family,
+                None,
+                _ssh_kex_bits(name, family),
+                system,
+                where,
+                primitive="kem" if kex.get("post_quantum") else "key-agree",
+                source="ssh",
+            )
+        )
+    for key in result.get("host_keys") or []:
+        name = str(key["algorithm"])
+        family = family_of(name)
+        assets.append(
+            CryptoAsset(
+                f"{base}:host-key:{name}",
+                AssetKind.KEY,
+                name,
+                family,
+                None,
+                key.get("key_size") or (256 if family == "EdDSA" else None),
+                system,
+                where,
+                primitive="signature",
+                source="ssh",
+            )
+        )
+    for name in result.get("ciphers") or []:
+        family = family_of(name)
+        assets.append(
+            CryptoAsset(
+                f"{base}:cipher:{name}",
+                AssetKind.ALGORITHM,
+                name,
+                family,
+                None,
+                _ssh_cipher_bits(name, family),
+                system,
+                where,
+                primitive="ae" if "gcm" in name or "poly1305" in name else "block-cipher",
+                source="ssh",
+            )
+        )
+    for name in result.get("macs") or []:
+        assets.append(
+            CryptoAsset(
+                f"{base}:mac:{name}",
+                AssetKind.ALGORITHM,
+                name,
+                family_of(name),
+                None,
+                _ssh_mac_bits(name),
+                system,
+                where,
+                primitive="mac",
+                source="ssh",
+            )
+        )
+    return assets
+
+
+def assets_from_check_results(data: Any, source: str) -> list[CryptoAsset]:
+    """Assets of one check result or of a list of them: the JSON of ``finres check tls``
+    (``--file`` too) or of ``finres check ssh``."""
     results = data if isinstance(data, list) else [data]
     assets: list[CryptoAsset] = []
     for index, result in enumerate(results):
-        if not isinstance(result, dict) or "target" not in result or "protocols" not in result:
+        is_ssh = isinstance(result, dict) and "target" in result and "host_keys" in result
+        is_tls = isinstance(result, dict) and "target" in result and "protocols" in result
+        if not (is_ssh or is_tls):
             place = f"[{index}]" if isinstance(data, list) else "/"
             raise CryptoError(
                 source,
-                "neither a CBOM nor the JSON of finres check tls (no target, protocols)",
+                "neither a CBOM nor the JSON of finres check tls or ssh (no target, protocols "
+                "or host_keys)",
                 place,
             )
         try:
-            assets.extend(assets_from_tls(result, result.get("system")))
+            found = assets_from_ssh if is_ssh else assets_from_tls
+            assets.extend(found(result, result.get("system")))
         except (TypeError, ValueError, AttributeError, KeyError) as error:
-            raise CryptoError(source, f"malformed TLS result: {error}", f"[{index}]") from None
+            raise CryptoError(source, f"malformed check result: {error}", f"[{index}]") from None
     return assets

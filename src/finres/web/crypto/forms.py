@@ -106,8 +106,8 @@ class CbomImportForm(FastChoicesMixin, forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_(
-            "A CycloneDX 1.6 CBOM, or the JSON of finres check tls (one result or a list); "
-            "at most 20 MiB."
+            "A CycloneDX 1.6 CBOM, or the JSON of finres check tls or finres check ssh (one "
+            "result or a list); at most 20 MiB."
         ),
     )
     system = forms.ModelChoiceField(

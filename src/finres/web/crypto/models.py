@@ -44,6 +44,7 @@ class Exposure(models.TextChoices):
 class Source(models.TextChoices):
     MANUAL = "manual", _("Entered by hand")
     TLS = "tls", _("TLS check")
+    SSH = "ssh", _("SSH check")
     CBOM = "cbom", _("CBOM import")
     XLSX = "xlsx", _("Table import")
 

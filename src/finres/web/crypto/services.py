@@ -205,10 +205,11 @@ def import_upload(
     name: str,
     system: InformationSystem | None = None,
 ) -> ImportResult:
-    """A CBOM (validated against the CycloneDX schema) or the JSON of ``finres check tls``
-    (one result or a list; its assets go to ``system``), saved all or nothing."""
+    """A CBOM (validated against the CycloneDX schema) or the JSON of ``finres check tls`` or
+    ``finres check ssh`` (one result or a list; its assets go to ``system``), saved all or
+    nothing."""
     from finres.core.crypto.cbom import parse_json
-    from finres.core.crypto.inventory import assets_from_tls_results
+    from finres.core.crypto.inventory import assets_from_check_results
 
     try:
         if len(raw) > CBOM_MAX_BYTES:
@@ -217,8 +218,9 @@ def import_upload(
         if isinstance(data, dict) and "bomFormat" in data:
             assets, source, label = core.import_cbom(data, name), "cbom", f"CBOM {name}"
         else:
-            assets = assets_from_tls_results(data, name)
-            source, label = "tls", f"TLS {name}"
+            assets = assets_from_check_results(data, name)
+            source = "ssh" if assets and all(a.source == "ssh" for a in assets) else "tls"
+            label = f"{source.upper()} {name}"
     except core.CryptoError as error:
         return ImportResult(errors=[str(error)])
     if not assets:
