@@ -4,6 +4,7 @@ check ssh``: what an SSH server offers, for the crypto inventory (over finres.co
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from finres import cli as base
-from finres.core.checks import ssh
+from finres.core.checks import login, ssh
 from finres.core.checks.batch import scan_many
 
 check_app = typer.Typer(help="Automated technical checks.", no_args_is_help=True)
@@ -187,6 +188,60 @@ def ssh_command(
         base._print_json(data)
         return
     _print_ssh(data)
+
+
+@check_app.command("login")
+def login_command(
+    url: Annotated[str, typer.Argument(help="The log-in page of a staging endpoint.")],
+    username: Annotated[str, typer.Option("--username", help="The test account.")],
+    authorised: Annotated[
+        bool,
+        typer.Option(
+            "--i-am-authorised",
+            help="Confirm the endpoint's owner authorised this probe: it locks the account.",
+        ),
+    ] = False,
+    password_env: Annotated[
+        str,
+        typer.Option("--password-env", help="Environment variable holding the password."),
+    ] = "FINRES_PROBE_PASSWORD",
+    success_text: Annotated[
+        str, typer.Option("--success-text", help="Text only a logged-in page shows.")
+    ] = "",
+    output: base.FormatOption = base.OutputFormat.TABLE,
+    lang: base.LangOption = None,
+) -> None:
+    """Probe art. 36-5 on a test account: does it lock after 5 wrong passwords? Off unless
+    --i-am-authorised; the account stays locked (docs/checks.md)."""
+    base._start(lang)
+    _ = base._
+    if not authorised:
+        raise base.UserError(
+            _(
+                "This probe locks the test account: run it only on a staging endpoint whose "
+                "owner authorised it, and say so with --i-am-authorised"
+            )
+        )
+    password = os.environ.get(password_env, "")
+    if not password:
+        raise base.UserError(
+            _("Put the test account's password in {variable}").format(variable=password_env)
+        )
+    try:
+        result = login.probe(url, username, password, success_text=success_text)
+    except login.LoginProbeError as error:
+        raise base.UserError(str(error)) from None
+    data = {**result, "findings": login.findings(result, base._state.language)}
+    if output == base.OutputFormat.JSON:
+        base._print_json(data)
+        return
+    table = Table(title=url, title_justify="left")
+    table.add_column(_("Requirement"), no_wrap=True)
+    table.add_column(_("Result"), no_wrap=True)
+    table.add_column(_("Evidence"), overflow="fold")
+    for finding in data["findings"]:
+        table.add_row(finding["requirement"], _status_label(finding["status"]), finding["evidence"])
+    base._out().print(table)
 
 
 @check_app.command("run-due")
