@@ -6,6 +6,7 @@ Imported by ``finres.cli``, whose application these commands join.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,8 @@ from finres.cli import (
     _web,
     app,
 )
+
+_DEMO_SERVERS = contextlib.ExitStack()  # open for the life of the process
 
 
 @app.command()
@@ -71,6 +74,15 @@ def serve(
         web.collect_static()
     if with_demo:
         _print_logins(web.load_demo())
+        # The demo's TLS check targets answer while the server runs, so "check now" works.
+        from finres.web.checks import loopback
+
+        good, weak = _DEMO_SERVERS.enter_context(loopback.demo_servers())
+        _out().print(
+            _("Demo TLS endpoints for the checks: 127.0.0.1:{good} and 127.0.0.1:{weak}").format(
+                good=good, weak=weak
+            )
+        )
     from django.conf import settings
 
     from finres.web.serving import serve as waitress_serve

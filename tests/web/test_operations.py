@@ -282,3 +282,35 @@ def test_production_behind_a_tls_proxy(production_server: int) -> None:
 
     # A host name the operator did not allow is refused.
     assert request(production_server, {**proxied, "Host": "evil.example"}).status == 400
+
+
+def test_serve_with_the_demo_keeps_its_tls_endpoints_answering(tmp_path: Path) -> None:
+    """A new user's "check now" on the demo's targets reaches real servers while serve runs."""
+    from finres.core.checks.tls import scan
+
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w+", encoding="utf-8")
+    server = subprocess.Popen(
+        ["timeout", "300", sys.executable, "-m", "finres", "serve", "--demo", "--port", str(port)],
+        env=environment(tmp_path),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        found = None
+        deadline = time.monotonic() + 240
+        while found is None and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(1)
+            log.seek(0)
+            found = re.search(r"Demo TLS endpoints for the checks: 127\.0\.0\.1:(\d+)", log.read())
+        assert found is not None, "no demo endpoints announced"
+        seen = scan("127.0.0.1", int(found.group(1)), "localhost")
+        assert seen.reachable and seen.protocols["TLSv1.2"] and not seen.protocols["TLSv1.1"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.seek(0)
+        output = log.read()
+        log.close()
+    assert "Traceback" not in output, output[-3000:]
