@@ -74,9 +74,18 @@ def serve(
         web.collect_static()
     if with_demo:
         _print_logins(web.load_demo())
-        # The demo's TLS check targets answer while the server runs, so "check now" works.
+        # The demo's TLS check targets answer while the server runs, so "check now" works;
+        # without advisory data of the site's own, SBOMs are matched against the demo's.
         from finres.web.checks import loopback
+        from finres.web.sbom.demo import use_shared_advisories
 
+        if use_shared_advisories():
+            _out().print(
+                _(
+                    "Advisory data for the demo: the shared OSV and KEV files "
+                    "(FINRES_OSV_PATHS and FINRES_KEV_FILE name your own)"
+                )
+            )
         good, weak = _DEMO_SERVERS.enter_context(loopback.demo_servers())
         _out().print(
             _("Demo TLS endpoints for the checks: 127.0.0.1:{good} and 127.0.0.1:{weak}").format(

@@ -284,6 +284,11 @@ def test_production_behind_a_tls_proxy(production_server: int) -> None:
     assert request(production_server, {**proxied, "Host": "evil.example"}).status == 400
 
 
+def log_text(log: Any) -> str:
+    log.seek(0)
+    return str(log.read())
+
+
 def test_serve_with_the_demo_keeps_its_tls_endpoints_answering(tmp_path: Path) -> None:
     """A new user's "check now" on the demo's targets reaches real servers while serve runs."""
     from finres.core.checks.tls import scan
@@ -305,6 +310,10 @@ def test_serve_with_the_demo_keeps_its_tls_endpoints_answering(tmp_path: Path) -
             log.seek(0)
             found = re.search(r"Demo TLS endpoints for the checks: 127\.0\.0\.1:(\d+)", log.read())
         assert found is not None, "no demo endpoints announced"
+        from finres.web.sbom.demo import KEV_FILE
+
+        if KEV_FILE.is_file():  # the shared data beside the repository
+            assert "Advisory data for the demo" in log_text(log)
         seen = scan("127.0.0.1", int(found.group(1)), "localhost")
         assert seen.reachable and seen.protocols["TLSv1.2"] and not seen.protocols["TLSv1.1"]
     finally:

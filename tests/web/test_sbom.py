@@ -5,6 +5,7 @@ KEV always, the diff of a re-import, isolation and roles."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -434,3 +435,23 @@ def test_the_import_form_offers_only_the_organisations_systems_and_suppliers(
     Supplier.objects.create(organisation=other_org, code="SUP-THEIRS", name="Theirs")
     page = ciso_client.get("/sbom/import/").content.decode()
     assert "SYS-OURS" in page and "SYS-THEIRS" not in page and "SUP-THEIRS" not in page
+
+
+def test_serve_demo_uses_the_shared_dumps_only_when_the_site_names_none(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from finres.web.sbom import demo
+
+    if not demo.KEV_FILE.is_file():
+        pytest.skip("the shared data folder is not beside the repository")
+    own = tmp_path / "own.zip"
+    own.write_bytes(b"")
+    settings.FINRES_OSV_PATHS, settings.FINRES_KEV_FILE = [str(own)], ""
+    monkeypatch.setenv("FINRES_OSV_PATHS", "")  # restored after the test, whatever it was
+    assert demo.use_shared_advisories() is False
+    assert [str(own)] == settings.FINRES_OSV_PATHS  # configured data is never replaced
+    settings.FINRES_OSV_PATHS = []
+    monkeypatch.setenv("FINRES_KEV_FILE", "")
+    assert demo.use_shared_advisories() is True
+    assert [str(p) for p in demo.OSV_FILES] == settings.FINRES_OSV_PATHS
+    assert os.environ["FINRES_KEV_FILE"] == str(demo.KEV_FILE)  # the worker child reads it

@@ -12,9 +12,11 @@ its own and no matches.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 import finres
@@ -70,6 +72,20 @@ def advisory_data() -> advisories.AdvisoryData | None:
         loaded_at=timezone.now(),
         files=len(OSV_FILES) + 1,
     )
+
+
+def use_shared_advisories() -> bool:
+    """For ``finres serve --demo``: when the site names no advisory data and the demo's shared
+    dumps are there, use them for this process and the worker it starts, so that an SBOM a
+    new user imports is matched as the demo's was. Configured data is never replaced."""
+    if advisories.configured()[0] or not all(p.is_file() for p in (*OSV_FILES, KEV_FILE)):
+        return False
+    paths = [str(path) for path in OSV_FILES]
+    settings.FINRES_OSV_PATHS = paths
+    settings.FINRES_KEV_FILE = str(KEV_FILE)
+    os.environ["FINRES_OSV_PATHS"] = os.pathsep.join(paths)  # for the worker child process
+    os.environ["FINRES_KEV_FILE"] = str(KEV_FILE)
+    return True
 
 
 def load(context: Any) -> None:
