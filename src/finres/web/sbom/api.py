@@ -28,12 +28,24 @@ from finres.web.orgs.roles import Action, allows
 from finres.web.registers.api import ScopedField
 from finres.web.registers.models import InformationSystem, Supplier
 from finres.web.sbom import jobs, services
-from finres.web.sbom.models import Component, Sbom, VulnerabilityMatch
+from finres.web.sbom.models import (
+    SEVERITY_CHOICES,
+    Component,
+    Sbom,
+    VexStatus,
+    VulnerabilityMatch,
+)
 from finres.web.strict import StrictFieldsMixin
 
 
 class MatchSerializer(serializers.ModelSerializer):
     why = serializers.SerializerMethodField()
+    # "" when unknown or not stated: declared so the schema says so (read-only model fields
+    # with choices lose their blank in the schema otherwise)
+    severity = serializers.ChoiceField(choices=SEVERITY_CHOICES, allow_blank=True, read_only=True)
+    vex_status = serializers.ChoiceField(
+        choices=VexStatus.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = VulnerabilityMatch
