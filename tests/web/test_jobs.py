@@ -130,6 +130,47 @@ def test_an_unexpected_failure_is_told_in_words_without_a_traceback(
     assert Notification.objects.filter(job=job, read=False).count() == 0  # opened: read
 
 
+def test_a_busy_database_when_the_result_is_written_is_waited_out(
+    ciso_client: Client, org: Any, monkeypatch: Any
+) -> None:
+    """SQLite answers "database is locked" beside another writer: the job's final write is
+    tried again, and the work already done is kept."""
+    from django.db import OperationalError
+
+    real_save = Job.save
+    refusals = iter([True, True])
+
+    def busy_twice(self: Job, *args: Any, **kwargs: Any) -> None:
+        if self.state == Job.State.SUCCEEDED and next(refusals, False):
+            raise OperationalError("database is locked")
+        real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Job, "save", busy_twice)
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    job = services.enqueue(COUNTING, org, user_of(ciso_client))
+    assert job.state == Job.State.SUCCEEDED
+    assert Notification.objects.filter(job=job).count() == 1  # once, not once per attempt
+
+
+def test_a_claimed_job_that_cannot_be_finished_ends_as_failed(
+    ciso_client: Client, org: Any, monkeypatch: Any
+) -> None:
+    """Never "running" for ever: a result that cannot be written fails the job in words."""
+    from django.db import OperationalError
+
+    def always_busy(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "_finish", always_busy)
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    with pytest.raises(OperationalError):  # the task's retry policy sees it
+        services.enqueue(COUNTING, org, user_of(ciso_client))
+    job = Job.objects.get(kind=COUNTING, organisation=org)
+    assert job.state == Job.State.FAILED and job.finished is not None
+    assert "unexpected problem" in job.error or "非預期" in job.error
+    assert services.run(job.pk) == Job.State.FAILED  # a redelivery leaves it alone
+
+
 def test_a_refusal_keeps_its_message(ciso_client: Client, org: Any) -> None:
     job = services.enqueue(REFUSING, org, user_of(ciso_client))
     assert job.state == Job.State.FAILED

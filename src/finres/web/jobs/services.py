@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -123,9 +123,12 @@ class _Progress:
         if now - self.last < PROGRESS_INTERVAL and done < total:
             return
         self.last = now
-        Job.objects.filter(pk=self.job.pk).update(
-            progress_done=max(0, done), progress_total=max(0, total), progress_step=step[:200]
-        )
+        try:
+            Job.objects.filter(pk=self.job.pk).update(
+                progress_done=max(0, done), progress_total=max(0, total), progress_step=step[:200]
+            )
+        except OperationalError:  # progress is a hint: a busy database must not fail the job
+            logger.warning("progress of job %s not written: the database was busy", self.job.pk)
 
 
 def _claim(job_id: int) -> bool:
@@ -142,6 +145,48 @@ def run(job_id: int) -> str:
     if not _claim(job_id):
         found = Job.objects.filter(pk=job_id).values_list("state", flat=True).first()
         return str(found or "missing")
+    try:
+        state = _run_claimed(job_id)
+    except Exception:
+        # A claimed job never stays "running" for ever: whatever went wrong after the claim
+        # (the database busy when the result was written), it ends as failed.
+        logger.exception("job %s could not be finished", job_id)
+        _retrying(lambda: _fail_unfinished(job_id))
+        raise
+    try:
+        purge_expired()
+    except Exception:  # cleaning up never fails a job
+        logger.exception("purging expired job results failed")
+    return state
+
+
+def _fail_unfinished(job_id: int) -> None:
+    now = timezone.now()
+    Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(
+        state=Job.State.FAILED,
+        finished=now,
+        expires=now + dt.timedelta(days=result_days()),
+        error=_(
+            "The job could not be completed because of an unexpected problem. "
+            "Try again; if it happens again, tell your administrator."
+        ),
+    )
+
+
+def _retrying(write: Any, attempts: int = 5) -> Any:
+    """``write()`` again after a short pause while the database reports itself busy (SQLite's
+    "database is locked" beside other writers); the last failure is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except OperationalError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
+    return None
+
+
+def _run_claimed(job_id: int) -> str:
     job = Job.objects.select_related("organisation", "requested_by").get(pk=job_id)
     from finres.web.audit.context import SYSTEM, Actor, acting_as
 
@@ -167,11 +212,7 @@ def run(job_id: int) -> str:
             )
         else:
             _finish(job, Job.State.SUCCEEDED, outcome=outcome)
-    try:
-        purge_expired()
-    except Exception:  # cleaning up never fails a job
-        logger.exception("purging expired job results failed")
-    return job.state
+    return str(job.state)
 
 
 def _finish(
@@ -183,7 +224,6 @@ def _finish(
     data: dict[str, Any] | None = None,
 ) -> None:
     now = timezone.now()
-    job.refresh_from_db(fields=["progress_done", "progress_total", "progress_step"])
     job.state = state
     job.finished = now
     job.expires = now + dt.timedelta(days=result_days())
@@ -191,18 +231,24 @@ def _finish(
     job.result_data = data or {}
     if outcome is not None:
         job.result_data = outcome.data
-        if outcome.content is not None:
+        if outcome.content is not None:  # the file once; only the database writes are retried
             name = f"{RESULT_FOLDER}/{job.organisation_id}/{uuid.uuid4().hex}"
             job.result_file = default_storage.save(name, ContentFile(outcome.content))
             job.result_name = outcome.file_name[:200]
             job.result_type = outcome.content_type[:100]
-    if state == Job.State.SUCCEEDED and job.progress_total:
-        job.progress_done = job.progress_total
-    job.save()
-    if job.requested_by_id is not None:
-        Notification.objects.create(
-            person_id=job.requested_by_id, organisation_id=job.organisation_id, job=job
-        )
+
+    def write() -> None:
+        job.refresh_from_db(fields=["progress_done", "progress_total", "progress_step"])
+        if state == Job.State.SUCCEEDED and job.progress_total:
+            job.progress_done = job.progress_total
+        with transaction.atomic():
+            job.save()
+            if job.requested_by_id is not None:
+                Notification.objects.create(
+                    person_id=job.requested_by_id, organisation_id=job.organisation_id, job=job
+                )
+
+    _retrying(write)
 
 
 def purge_expired(now: dt.datetime | None = None) -> int:
