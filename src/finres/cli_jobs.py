@@ -47,6 +47,14 @@ def worker(
         bool,
         typer.Option("--quiet", help="Log warnings and errors only (as beside finres serve)."),
     ] = False,
+    beat: Annotated[
+        bool,
+        typer.Option(
+            "--beat",
+            help="Also ask the schedules (TLS checks due, new advisories) at their intervals: "
+            "on one worker of the site only, or run finres beat instead.",
+        ),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """Run background jobs (reports, imports, exports, audit verification) for this site."""
@@ -68,8 +76,12 @@ def worker(
             count=concurrency or os.cpu_count() or 1,
         )
     )
+    if beat:
+        _prepare_beat(quiet)
     celery_worker = queue.app.Worker(
         concurrency=concurrency or os.cpu_count() or 1,
+        beat=beat,
+        schedule_filename=settings.CELERY_BEAT_SCHEDULE_FILENAME,
         loglevel="WARNING" if quiet else "INFO",
         without_gossip=True,
         without_mingle=True,
@@ -83,6 +95,51 @@ def worker(
         raise UserError(_("the worker stopped: {error}").format(error=error)) from None
     if celery_worker.exitcode:
         raise SystemExit(celery_worker.exitcode)
+
+
+@app.command()
+def beat(lang: LangOption = None) -> None:
+    """Ask the schedules at their intervals (one per site; finres worker runs the jobs)."""
+    _start(lang)
+    _web()
+    from django.conf import settings
+
+    from finres.web.jobs import queue
+
+    queue.prepare_embedded_folders()
+    _prepare_beat(quiet=False)
+    try:
+        queue.app.Beat(
+            schedule=settings.CELERY_BEAT_SCHEDULE_FILENAME, loglevel="INFO", quiet=True
+        ).run()
+    except Exception as error:  # e.g. the broker does not answer
+        raise UserError(_("the beat stopped: {error}").format(error=error)) from None
+
+
+def _prepare_beat(quiet: bool) -> None:
+    """The schedules as beat entries, the folder of the beat's memory, and what is asked when."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from finres.web.jobs import queue, registry
+
+    Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
+    queue.app.conf.beat_schedule = queue.beat_schedule()
+    if quiet:
+        return
+    for schedule in registry.schedules():
+        _out().print(f"  {schedule.label}: {_every(schedule.interval())}")
+
+
+def _every(seconds: float) -> str:
+    if not seconds:
+        return _("off")
+    if seconds % 3600 == 0:
+        return _("every {count} h").format(count=int(seconds // 3600))
+    if seconds % 60 == 0:
+        return _("every {count} min").format(count=int(seconds // 60))
+    return _("every {count} s").format(count=f"{seconds:g}")
 
 
 def _redacted(url: str) -> str:
@@ -102,7 +159,8 @@ def start_embedded_worker() -> subprocess.Popen[bytes] | None:
     env = {**os.environ, PARENT_ENV: str(os.getpid())}
     child = subprocess.Popen(
         # quiet: the server's console is the person's, not a log of every job
-        [sys.executable, "-m", "finres", "worker", "--concurrency", "1", "--quiet"],
+        # --beat: the embedded default is one worker per site, so it asks the schedules too
+        [sys.executable, "-m", "finres", "worker", "--concurrency", "1", "--quiet", "--beat"],
         env=env,
         stdin=subprocess.DEVNULL,
     )

@@ -190,6 +190,72 @@ def test_redis(committed: None, settings: Any) -> None:
     run_through(settings, broker_url=REDIS, broker_transport_options={"visibility_timeout": 3600})
 
 
+BROKERS = {
+    "embedded": None,  # the filesystem transport in tmp_path
+    "rabbitmq": (RABBITMQ, "RabbitMQ", 5672),
+    "redis": (REDIS, "Redis", 6379),
+}
+
+
+@pytest.mark.parametrize("broker", list(BROKERS))
+def test_the_beat_asks_the_schedules_and_a_worker_runs_what_is_due(
+    committed: None, settings: Any, tmp_path: Path, broker: str
+) -> None:
+    """Celery's beat (in a thread, as ``finres worker --beat`` embeds it) sends the schedule's
+    ask; a real worker runs it, which enqueues the due TLS checks; the worker runs those too."""
+    from celery.beat import EmbeddedService
+
+    from finres.web.checks.jobs import RUN_DUE
+    from finres.web.checks.models import TlsRun, TlsTarget
+
+    if BROKERS[broker] is None:
+        options: dict[str, Any] = {
+            key: str(tmp_path / "queue") for key in ("data_folder_in", "data_folder_out")
+        }
+        options |= {"control_folder": str(tmp_path / "control"), "polling_interval": 0.1}
+        queue.prepare_embedded_folders(options)
+        conf: dict[str, Any] = {"broker_url": "filesystem://", "broker_transport_options": options}
+    else:
+        url, name, port = BROKERS[broker]  # type: ignore[misc]
+        require(name, "127.0.0.1", port)
+        conf = {"broker_url": url, "broker_transport_options": {}}
+    settings.FINRES_JOBS_EAGER = False
+    settings.FINRES_SCHEDULE = {"checks.due": 0.5, "sbom.rematch": 0}
+    queue_name = f"finres-test-{uuid.uuid4().hex[:8]}"
+    app = queue.create_app(task_default_queue=queue_name, worker_hijack_root_logger=False, **conf)
+    app.conf.beat_schedule = queue.beat_schedule()
+    previous = queue.use(app)
+    organisation = Organisation.objects.create(
+        name=f"Beat test {queue_name}", industry="bank", paid_in_capital=5_000_000_000
+    )
+    target = TlsTarget.objects.create(
+        organisation=organisation, host="127.0.0.1", port=9, schedule_days=7
+    )
+    beat = EmbeddedService(
+        app, max_interval=0.2, schedule_filename=str(tmp_path / "beat-schedule"), thread=True
+    )
+    _poll_without_read_locks(True)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            beat.start()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                done = Job.objects.filter(kind=RUN_DUE, state=Job.State.SUCCEEDED).exists()
+                if done and TlsRun.objects.filter(target=target).exists():
+                    break
+                time.sleep(0.2)
+            time.sleep(1.5)  # asked again meanwhile: nothing more is due
+            beat.stop()
+    finally:
+        _poll_without_read_locks(False)
+        queue.use(previous)
+        _delete_queue(app, queue_name)
+    jobs = Job.objects.filter(kind=RUN_DUE, organisation=organisation)
+    assert [j.state for j in jobs] == [Job.State.SUCCEEDED], [j.error for j in jobs]
+    run = TlsRun.objects.get(target=target)
+    assert run.status == "error" and run.job_id == jobs[0].pk  # port 9 answers no TLS
+
+
 def test_settings_choose_the_broker(monkeypatch: Any) -> None:
     """FINRES_BROKER_URL decides: unset, the filesystem transport under the data folder."""
     import importlib
@@ -262,3 +328,60 @@ def test_finres_worker_is_a_separate_process(
     assert job.state == Job.State.SUCCEEDED, output
     assert "FinRes worker: broker redis://127.0.0.1:6379/7" in output
     assert Notification.objects.filter(job=job, person=user).exists()
+
+
+@pytest.mark.parametrize("layout", ["worker --beat", "beat and worker"])
+def test_the_beat_commands_start_what_is_due(
+    committed: None, settings: Any, tmp_path: Path, layout: str
+) -> None:
+    """``finres worker --beat`` (one process, as beside ``finres serve``) and ``finres beat``
+    beside ``finres worker`` (one beat per site, workers anywhere) start the due TLS checks."""
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    from finres.web.checks.jobs import RUN_DUE
+    from finres.web.checks.models import TlsRun, TlsTarget
+
+    if connection.vendor != "postgresql":
+        pytest.skip("another process reaches the test database on PostgreSQL only")
+    require("Redis", "127.0.0.1", 6379)
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}",
+        "FINRES_BROKER_URL": REDIS,
+        "FINRES_DATA_DIR": str(tmp_path / "site"),
+        "FINRES_SCHEDULE": "checks.due=1,sbom.rematch=0",
+        "DJANGO_SETTINGS_MODULE": "finres.web.settings.dev",
+    }
+    worker = [sys.executable, "-m", "finres", "worker", "--concurrency", "1", "--lang", "en"]
+    commands = (
+        [[*worker, "--beat"]]
+        if layout == "worker --beat"
+        else [worker, [sys.executable, "-m", "finres", "beat", "--lang", "en"]]
+    )
+    organisation = Organisation.objects.create(
+        name=f"Beat {layout}", industry="bank", paid_in_capital=5_000_000_000
+    )
+    target = TlsTarget.objects.create(
+        organisation=organisation, host="127.0.0.1", port=9, schedule_days=7
+    )
+    processes = [
+        subprocess.Popen(c, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for c in commands
+    ]
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not TlsRun.objects.filter(target=target).exists():
+            time.sleep(0.3)
+    finally:
+        for process in processes:
+            process.terminate()
+        output = "\n".join(p.communicate(timeout=30)[0].decode(errors="replace") for p in processes)
+    jobs = Job.objects.filter(kind=RUN_DUE, organisation=organisation)
+    assert jobs.count() == 1 and TlsRun.objects.filter(target=target).count() == 1, output
+    assert "Scheduled TLS checks that are due: every 1 s" in output
+    assert "SBOMs matched again after new advisories: off" in output

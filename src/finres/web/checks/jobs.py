@@ -1,17 +1,13 @@
 """Job kinds of the TLS checks (discovered by the jobs app): the targets of one organisation
-checked on request, and the scheduled ones that are due."""
+checked on request, and the scheduled ones that are due; the schedule that starts the latter."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from finres.web.jobs.models import Job
-from finres.web.jobs.registry import JobError, Outcome, Progress, job
+from finres.web.jobs.registry import JobError, Outcome, Progress, job, scheduled
 from finres.web.orgs.roles import Action
 
 RUN_TARGETS = "checks.run_targets"
@@ -88,19 +84,14 @@ def enqueue_due(run_now: bool = False) -> list[Job]:
     them in this process too (claiming is atomic: a worker that got the message first wins)."""
     from finres.web.checks import services
     from finres.web.jobs import services as jobs
-    from finres.web.jobs.services import enqueue
 
     organisations = {t.organisation for t in services.due_targets().select_related("organisation")}
-    started = []
-    for organisation in sorted(organisations, key=lambda o: o.pk):
-        busy = Job.objects.filter(
-            organisation=organisation,
-            kind=RUN_DUE,
-            state__in=[Job.State.QUEUED, Job.State.RUNNING],
-            created__gte=timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),
-        ).exists()
-        if not busy:
-            started.append(enqueue(RUN_DUE, organisation, None, {}))
+    busy = jobs.busy_organisations([RUN_DUE])
+    started = [
+        jobs.enqueue(RUN_DUE, organisation, None, {})
+        for organisation in sorted(organisations, key=lambda o: o.pk)
+        if organisation.pk not in busy
+    ]
     if run_now:
         for found in started:
             jobs.run(found.pk)
@@ -116,3 +107,9 @@ def summary(started: list[Job]) -> str:
         "Scheduled TLS checks started for %(count)d organisations: jobs %(jobs)s.",
         len(started),
     ) % {"count": len(started), "jobs": ", ".join(str(j.pk) for j in started)}
+
+
+@scheduled("checks.due", every=60 * 60, label=gettext_lazy("Scheduled TLS checks that are due"))
+def start_due_checks() -> str:
+    """Asked hourly by the beat: each target's own interval (schedule_days) decides what runs."""
+    return summary(enqueue_due())

@@ -2,7 +2,8 @@
 
 ``celery -A finres.web.jobs.queue worker`` works, as does ``finres worker``. Without
 ``FINRES_BROKER_URL`` the broker is kombu's filesystem transport under the data folder: no
-extra server, a worker started beside ``finres serve``.
+extra server, a worker (with the beat, which asks the schedules) started beside
+``finres serve``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from celery import Celery  # type: ignore[import-untyped]
 
 TASK_NAME = "finres.jobs.run"
+SCHEDULE_TASK_NAME = "finres.jobs.ask_schedule"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finres.web.settings.dev")
 
@@ -64,3 +66,29 @@ def prepare_embedded_folders(options: dict[str, Any] | None = None) -> None:
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """Celery beat's entries: each registered schedule asked at its interval (apps ready)."""
+    import logging
+
+    from django.conf import settings
+
+    from finres.web.jobs import registry
+
+    known = {s.name for s in registry.schedules()}
+    for name in set(getattr(settings, "FINRES_SCHEDULE", {})) - known:
+        logging.getLogger(__name__).warning(
+            "FINRES_SCHEDULE names %s, which is not a schedule (known: %s)",
+            name,
+            ", ".join(sorted(known)),
+        )
+    return {
+        f"finres:{s.name}": {
+            "task": SCHEDULE_TASK_NAME,
+            "schedule": s.interval(),
+            "args": (s.name,),
+        }
+        for s in registry.schedules()
+        if s.interval() > 0
+    }

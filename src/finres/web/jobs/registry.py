@@ -108,3 +108,52 @@ def visible(queryset: QuerySet[Any], role: str | None) -> QuerySet[Any]:
             pks = kind.restrict(queryset.filter(kind=kind.name), role).values("pk")
             shown |= Q(pk__in=pks)
     return queryset.filter(shown)
+
+
+# --- schedules -----------------------------------------------------------------------------------
+# A schedule is asked at its interval by the beat (``finres beat``, or ``finres worker --beat`` as
+# beside ``finres serve``): it looks at what is due and enqueues jobs for it, so the work itself
+# runs, is seen and is audited as any job. Asking twice is harmless: each schedule leaves alone
+# what is queued or running already.
+
+ScheduleFunction = Callable[[], str]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    function: ScheduleFunction  # enqueues what is due; returns a line for the worker's log
+    every: float  # seconds, unless FINRES_SCHEDULE says otherwise
+    label: Any  # a lazy translation
+
+    def interval(self) -> float:
+        """Seconds between two asks on this site; 0: turned off (``FINRES_SCHEDULE``)."""
+        from django.conf import settings
+
+        return float(getattr(settings, "FINRES_SCHEDULE", {}).get(self.name, self.every))
+
+
+_SCHEDULES: dict[str, Schedule] = {}
+
+
+def scheduled(
+    name: str, *, every: float, label: Any
+) -> Callable[[ScheduleFunction], ScheduleFunction]:
+    """Register ``function`` as the schedule ``name`` (app.what, e.g. "checks.due")."""
+
+    def register(function: ScheduleFunction) -> ScheduleFunction:
+        if name in _SCHEDULES and _SCHEDULES[name].function is not function:
+            raise ValueError(f"schedule {name!r} is already registered")
+        _SCHEDULES[name] = Schedule(name, function, every, label)
+        return function
+
+    return register
+
+
+def schedule(name: str) -> Schedule:
+    """The schedule ``name``; ``KeyError`` for an unknown one."""
+    return _SCHEDULES[name]
+
+
+def schedules() -> list[Schedule]:
+    return sorted(_SCHEDULES.values(), key=lambda s: s.name)

@@ -5,6 +5,7 @@
 - ``run(job_id)``: what a worker does: claim the job, run its kind with a progress callback,
   keep the result (a file in the default storage and/or a JSON summary), notify;
 - ``wait(job, seconds)``: a request may wait briefly for a quick job;
+- ``ask_schedule(name)``: what the beat's periodic ask does (the schedule enqueues what is due);
 - ``purge_expired()``: results past their expiry are deleted (files and summaries).
 """
 
@@ -71,6 +72,33 @@ def send(job_id: int) -> None:
 
 def _language() -> str:
     return "en" if current_language() == "en" else "zh-hant"
+
+
+def ask_schedule(name: str) -> str:
+    """What the beat's ask of schedule ``name`` does: the schedule enqueues what is due; the
+    line it returns goes to the worker's log."""
+    from finres.web.audit.context import SYSTEM, acting_as
+
+    try:
+        schedule = registry.schedule(name)
+    except KeyError:  # asked by a beat of another version: nothing to do
+        logger.warning("schedule %s is not known here", name)
+        return ""
+    with acting_as(SYSTEM):
+        said = schedule.function()
+    logger.info("schedule %s: %s", name, said)
+    return said
+
+
+def busy_organisations(kinds: list[str]) -> set[int]:
+    """Organisations with a job of ``kinds`` queued or running (a schedule does not start a
+    second one); a job older than the time limit no longer counts (its worker died)."""
+    since = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return set(
+        Job.objects.filter(
+            kind__in=kinds, state__in=[Job.State.QUEUED, Job.State.RUNNING], created__gte=since
+        ).values_list("organisation_id", flat=True)
+    )
 
 
 def in_flight(organisation: Any, user: Any, kind: str, parameters: dict[str, Any]) -> Job | None:

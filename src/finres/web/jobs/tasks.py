@@ -1,4 +1,5 @@
-"""The one Celery task: run the job whose id it carries (the kind decides what runs).
+"""The Celery tasks: run the job whose id it carries (the kind decides what runs); ask a
+schedule what is due (the beat sends it; the schedule enqueues jobs).
 
 Late acknowledgement (a job whose worker died is delivered again), a retry only while the job
 could not even be claimed because the database did not answer, and idempotence: a job already
@@ -29,9 +30,29 @@ def run(job_id: int) -> str:
         connections.close_all()
 
 
-def register(celery_app: Celery) -> Any:
-    from finres.web.jobs.queue import TASK_NAME
+def ask_schedule(name: str) -> str:
+    from django.db import connections
 
+    from finres.web.jobs import services
+
+    try:
+        return services.ask_schedule(name)
+    finally:
+        connections.close_all()
+
+
+def register(celery_app: Celery) -> Any:
+    from finres.web.jobs.queue import SCHEDULE_TASK_NAME, TASK_NAME
+
+    celery_app.task(
+        name=SCHEDULE_TASK_NAME,
+        autoretry_for=(OperationalError,),
+        max_retries=3,
+        retry_backoff=True,
+        ignore_result=True,
+        # Asked again at the next interval anyway: a late ask is not worth running.
+        expires=60 * 60,
+    )(ask_schedule)
     return celery_app.task(
         name=TASK_NAME,
         acks_late=True,

@@ -88,6 +88,16 @@ def _files(paths: tuple[Path, ...], kev: Path | None) -> list[tuple[str, int, in
     return sorted(found)
 
 
+def last_changed() -> dt.datetime | None:
+    """When the dumps were last changed (the newest file's modification time; only their
+    metadata is read): SBOMs matched before it are matched again by the schedule."""
+    paths, kev_path = configured()
+    if not paths:
+        return None
+    times = [mtime for _path, mtime, _size in _files(paths, kev_path) if mtime >= 0]
+    return dt.datetime.fromtimestamp(max(times) / 1e9, tz=dt.UTC) if times else None
+
+
 def current() -> AdvisoryData:
     """The advisory data as the dumps are now (built on first use, then reused)."""
     paths, kev_path = configured()

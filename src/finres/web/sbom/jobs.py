@@ -1,14 +1,15 @@
 """Background jobs of the SBOM app: an upload imported and matched; every current SBOM of the
-organisation matched again (after new advisories or KEV entries were loaded)."""
+organisation matched again (after new advisories or KEV entries were loaded), started by hand or
+by the schedule that notices new advisory data."""
 
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from finres.web.jobs.models import Job
-from finres.web.jobs.registry import JobError, Outcome, Progress, job
+from finres.web.jobs.registry import JobError, Outcome, Progress, job, scheduled
 from finres.web.orgs.roles import Action
 from finres.web.sbom import advisories, services
 
@@ -79,3 +80,43 @@ def rematch(job_: Job, progress: Progress) -> Outcome:
         job_.organisation, data, user=job_.requested_by, progress=progress
     )
     return Outcome(data=report.data())
+
+
+def enqueue_rematches() -> list[Job]:
+    """One re-match per organisation with a current SBOM matched before the advisory dumps last
+    changed (or never matched), unless one is queued or running already."""
+    from django.db.models import Q
+
+    from finres.web.jobs import services as jobs
+    from finres.web.orgs.models import Organisation
+    from finres.web.sbom.models import Sbom
+
+    changed = advisories.last_changed()
+    if changed is None:
+        return []
+    stale = Sbom.objects.filter(current=True).filter(
+        Q(matched_at__isnull=True) | Q(matched_at__lt=changed)
+    )
+    wanted = set(stale.values_list("organisation_id", flat=True))
+    wanted -= jobs.busy_organisations([REMATCH, IMPORT])
+    if not wanted or not advisories.current().ready:  # unreadable dumps: the page says why
+        return []
+    return [
+        jobs.enqueue(REMATCH, organisation, None, {})
+        for organisation in Organisation.objects.filter(pk__in=wanted).order_by("pk")
+    ]
+
+
+@scheduled(
+    "sbom.rematch", every=60 * 60, label=gettext_lazy("SBOMs matched again after new advisories")
+)
+def start_rematches() -> str:
+    """Asked hourly by the beat: cheap (file dates and one query) unless the dumps changed."""
+    started = enqueue_rematches()
+    if not started:
+        return _("No SBOM needs matching again.")
+    return ngettext(
+        "SBOMs matched again for %(count)d organisation: job %(jobs)s.",
+        "SBOMs matched again for %(count)d organisations: jobs %(jobs)s.",
+        len(started),
+    ) % {"count": len(started), "jobs": ", ".join(str(j.pk) for j in started)}

@@ -231,6 +231,14 @@ FINRES_JOB_RESULT_DAYS = int(os.environ.get("FINRES_JOB_RESULT_DAYS", 7))
 FINRES_JOB_WAIT_SECONDS = float(os.environ.get("FINRES_JOB_WAIT_SECONDS", 2))  # quick jobs
 FINRES_JOBS_EAGER = False  # run a job at once in the caller (the test settings only)
 
+# Schedules asked by the beat (docs/jobs.md): "name=seconds,…" replaces a schedule's interval,
+# 0 turns it off, e.g. FINRES_SCHEDULE="checks.due=1800,sbom.rematch=0".
+from finres.web.jobs.intervals import parse_schedule  # noqa: E402
+
+FINRES_SCHEDULE = parse_schedule(os.environ.get("FINRES_SCHEDULE", ""))
+# Where the beat remembers when each schedule last ran (one beat per site).
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "jobs" / "beat-schedule")
+
 # SBOM matching's advisory data (docs/sbom-web.md): OSV dumps (folders, JSON or zip files,
 # separated by the path separator) and the CISA KEV catalogue (JSON or CSV).
 FINRES_OSV_PATHS = [p for p in os.environ.get("FINRES_OSV_PATHS", "").split(os.pathsep) if p]
