@@ -143,3 +143,28 @@ def test_the_api_gives_the_same_figures_to_its_own_organisation_only(
     theirs = client_for(Role.CISO, other_org).get("/api/dashboard/resilience/").json()
     assert theirs["crypto"]["assets"] == 0 and theirs["incidents"]["open"] == 0
     assert Client().get("/api/dashboard/resilience/").status_code in (401, 403)
+
+
+def test_an_unchanged_graph_is_not_analysed_again_and_a_change_is_seen_at_once(
+    example: Organisation, monkeypatch: Any
+) -> None:
+    from django.core.cache import cache
+
+    from finres.web.continuity import graph
+    from finres.web.continuity.models import Node
+
+    cache.clear()
+    calls = []
+    real = graph.analyse
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(graph, "analyse", counted)
+    first = graph.dashboard_numbers(example)
+    assert graph.dashboard_numbers(example) == first and len(calls) == 1
+    assert first["breaching_rto"] == 1
+    Node.objects.filter(organisation=example, code="app").update(recovery_time_minutes=60)
+    changed = graph.dashboard_numbers(example)
+    assert len(calls) == 2 and changed["breaching_rto"] == 0
