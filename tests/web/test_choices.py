@@ -78,3 +78,42 @@ def test_the_forms_of_large_registers_use_them(org: Organisation) -> None:
     # a queryset narrowed after the swap still reaches the fast widget
     InformationSystem.objects.create(organisation=org, code="A", name="Alpha")
     assert "Alpha" in str(form["system"])
+
+
+def test_options_of_a_large_register_are_read_as_two_columns(org: Organisation) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    InformationSystem.objects.create(organisation=org, code="A", name="Alpha")
+
+    class Fast(FastChoicesMixin, forms.Form):
+        system = forms.ModelChoiceField(queryset=InformationSystem.objects.filter(organisation=org))
+
+    for form in (Fast(), AssetForm(organisation=org)):  # a plain field, a foreign key's
+        with CaptureQueriesContext(connection) as queries:
+            html = str(form["system"])
+        assert "A Alpha" in html
+        (sql,) = [q["sql"] for q in queries.captured_queries if "registers_" in q["sql"]]
+        assert '"description"' not in sql and '"code"' in sql  # no instance of every column
+
+    class Labelled(Fast):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fields["system"].label_from_instance = lambda s: f"{s.name} ({s.code})"
+
+    assert "Alpha (A)" in str(Labelled()["system"])  # a field's own label is kept
+
+
+def test_code_and_name_labels_are_the_models_own_names(org: Organisation) -> None:
+    """What the two-column options show is what ``str`` of the entry says, for every model that
+    declares itself labelled so."""
+    from django.apps import apps
+
+    from finres.web.choices import LABEL_FIELDS, code_and_name
+
+    declared = [m for m in apps.get_models() if getattr(m, "choice_label_fields", None)]
+    assert {m.__name__ for m in declared} >= {"InformationSystem", "Supplier", "Node"}
+    for model in declared:
+        assert model.choice_label_fields == LABEL_FIELDS
+        entry = model(code="C-1", name="名稱")
+        assert str(entry) == code_and_name("C-1", "名稱") == "C-1 名稱"

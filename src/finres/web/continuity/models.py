@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finres.core.resilience import NodeKind
 from finres.web.audit.models import Audited
+from finres.web.choices import LABEL_FIELDS, code_and_name
 from finres.web.evidence.models import Evidence
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import (
@@ -82,8 +83,10 @@ class CriticalService(Audited, models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="service_unique_code")
         ]
 
+    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return code_and_name(self.code, self.name)
 
     def clean(self) -> None:
         if (
@@ -223,8 +226,10 @@ class Node(Audited, models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="node_unique_code")
         ]
 
+    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+
     def __str__(self) -> str:
-        return f"{self.code} {self.name}".strip()
+        return code_and_name(self.code, self.name)
 
     def clean(self) -> None:
         links = {
@@ -433,8 +438,10 @@ class Scenario(Audited, models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="scenario_unique_code")
         ]
 
+    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return code_and_name(self.code, self.name)
 
 
 # --- drills and exercises -----------------------------------------------------------------------
@@ -496,8 +503,10 @@ class Drill(Audited, models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="drill_unique_code")
         ]
 
+    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return code_and_name(self.code, self.name)
 
     @property
     def performed(self) -> bool:
