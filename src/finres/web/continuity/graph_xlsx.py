@@ -25,9 +25,6 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from finres.web.continuity.graph import graph_data
 from finres.web.continuity.models import Node
@@ -96,22 +93,13 @@ def export_xlsx(organisation: Organisation) -> bytes:
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for sheet_key in (NODES, SCENARIOS):
-        sheet = workbook.create_sheet(str(SHEET_TITLES[sheet_key]))
         columns = COLUMNS[sheet_key]
-        sheet.append([str(header) for _key, header, _kind in columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True, color="FFFFFF")
-            cell.fill = PatternFill("solid", fgColor="10243E")
-        for row_number, item in enumerate(data[sheet_key], start=2):
-            for column, (key, _header, kind) in enumerate(columns, start=1):
-                text = _cell_text(key, kind, item.get(key))
-                if text is not None:
-                    cell = sheet.cell(row=row_number, column=column)
-                    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
-                    cell.data_type = "s"  # text stays text, even when it looks like a formula
-        for column in range(1, len(columns) + 1):
-            sheet.column_dimensions[get_column_letter(column)].width = 22
-        sheet.freeze_panes = "A2"
+        rows = (
+            [_cell_text(key, kind, item.get(key)) for key, _header, kind in columns]
+            for item in data[sheet_key]
+        )
+        header = [str(header) for _key, header, _kind in columns]
+        tabular.add_sheet(workbook, str(SHEET_TITLES[sheet_key]), header, rows, width=22)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -17,7 +17,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -87,8 +87,23 @@ def write_csv(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> bytes:
 
 def write_xlsx(title: str, header: Sequence[str], rows: Iterator[Sequence[Any]]) -> bytes:
     workbook = openpyxl.Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = title[:31]
+    workbook.remove(workbook.active)
+    add_sheet(workbook, title, header, rows)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def add_sheet(
+    workbook: Any,
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    width: int = 18,
+) -> None:
+    """One sheet as every exported register has it: a dark header row kept in view, text
+    written as text (never run as a formula), yes/no, dates and numbers as themselves."""
+    sheet = workbook.create_sheet(title[:31])
     sheet.append([str(h) for h in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
@@ -106,11 +121,8 @@ def write_xlsx(title: str, header: Sequence[str], rows: Iterator[Sequence[Any]])
                 cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
                 cell.data_type = "s"  # text stays text, even when it looks like a formula
     for column in range(1, len(header) + 1):
-        sheet.column_dimensions[get_column_letter(column)].width = 18
+        sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 # --- reading ------------------------------------------------------------------------------------
