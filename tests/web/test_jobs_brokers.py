@@ -281,6 +281,26 @@ def test_settings_choose_the_broker(monkeypatch: Any) -> None:
         importlib.reload(base)
 
 
+def another_process(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a ``finres`` process on the test database and Redis (PostgreSQL only:
+    another process cannot reach SQLite's in-memory test database)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("another process reaches the test database on PostgreSQL only")
+    require("Redis", "127.0.0.1", 6379)
+    database = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}",
+        "FINRES_BROKER_URL": REDIS,
+        "FINRES_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "finres.web.settings.dev",
+        **extra,
+    }
+
+
 def test_finres_worker_is_a_separate_process(
     committed: None, settings: Any, tmp_path: Path
 ) -> None:
@@ -288,23 +308,10 @@ def test_finres_worker_is_a_separate_process(
     import subprocess
     import sys
 
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("another process reaches the test database on PostgreSQL only")
-    require("Redis", "127.0.0.1", 6379)
+    env = another_process(tmp_path / "worker")
     settings.FINRES_JOBS_EAGER = False
     app = queue.create_app(broker_url=REDIS, broker_transport_options={})
     previous = queue.use(app)
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}",
-        "FINRES_BROKER_URL": REDIS,
-        "FINRES_DATA_DIR": str(tmp_path / "worker"),
-        "DJANGO_SETTINGS_MODULE": "finres.web.settings.dev",
-    }
     worker = subprocess.Popen(
         [sys.executable, "-m", "finres", "worker", "--concurrency", "1", "--lang", "en"],
         env=env,
@@ -339,24 +346,10 @@ def test_the_beat_commands_start_what_is_due(
     import subprocess
     import sys
 
-    from django.db import connection
-
     from finres.web.checks.jobs import RUN_DUE
     from finres.web.checks.models import TlsRun, TlsTarget
 
-    if connection.vendor != "postgresql":
-        pytest.skip("another process reaches the test database on PostgreSQL only")
-    require("Redis", "127.0.0.1", 6379)
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}",
-        "FINRES_BROKER_URL": REDIS,
-        "FINRES_DATA_DIR": str(tmp_path / "site"),
-        "FINRES_SCHEDULE": "checks.due=1,sbom.rematch=0",
-        "DJANGO_SETTINGS_MODULE": "finres.web.settings.dev",
-    }
+    env = another_process(tmp_path / "site", FINRES_SCHEDULE="checks.due=1,sbom.rematch=0")
     worker = [sys.executable, "-m", "finres", "worker", "--concurrency", "1", "--lang", "en"]
     commands = (
         [[*worker, "--beat"]]
