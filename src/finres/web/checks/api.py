@@ -1,5 +1,6 @@
-"""API of the TLS checks: targets (create, read, change, delete), runs (the stored JSON of
-``finres check tls`` with the outcomes per requirement), and starting a check (202 with the job).
+"""API of the checks: targets (create, read, change, delete; ``protocol`` "tls" or "ssh"), runs
+(the stored JSON of ``finres check tls`` with the outcomes per requirement, or of ``finres check
+ssh`` with none), and starting a check (202 with the job).
 
 Scoped like the pages: querysets are the caller's organisation's, a system named in a request
 must belong to it too, and only a target of the organisation can be checked. Reading needs
@@ -22,9 +23,9 @@ from rest_framework.response import Response
 
 from finres.web.api import OrganisationViewSet, router
 from finres.web.checks.filters import RunFilterSet
-from finres.web.checks.forms import HOST_NAME, clean_host
+from finres.web.checks.forms import HOST_NAME, SNI_ONLY_TLS, clean_host
 from finres.web.checks.jobs import RUN_TARGETS
-from finres.web.checks.models import TlsOutcome, TlsRun, TlsTarget
+from finres.web.checks.models import DEFAULT_PORTS, Protocol, TlsOutcome, TlsRun, TlsTarget
 from finres.web.jobs import services as jobs
 from finres.web.jobs.api import JobSerializer, accepted
 from finres.web.orgs.roles import Action, allows
@@ -40,6 +41,7 @@ class TargetSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = TlsTarget
         fields = [
             "id",
+            "protocol",
             "system",
             "host",
             "port",
@@ -68,9 +70,14 @@ class TargetSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         current = self.instance
+        protocol = Protocol(attrs.get("protocol", current.protocol if current else Protocol.TLS))
+        if "port" not in attrs and current is None:
+            attrs["port"] = DEFAULT_PORTS[protocol]  # 443 for TLS, 22 for SSH
         host = attrs.get("host", current.host if current else None)
-        port = attrs.get("port", current.port if current else 443)
+        port = attrs.get("port", current.port if current else DEFAULT_PORTS[protocol])
         sni = attrs.get("server_name", current.server_name if current else "")
+        if protocol == Protocol.SSH and sni:
+            raise ValidationError({"server_name": [SNI_ONLY_TLS]})
         others = TlsTarget.objects.filter(
             organisation=self.context["request"].organisation, host=host, port=port, server_name=sni
         )
@@ -97,11 +104,13 @@ class RunSerializer(serializers.ModelSerializer):
             "job",
             "started",
             "finished",
+            "protocol",
             "status",
             "error",
             "passed",
             "failed",
             "needs_evidence",
+            "not_recommended",
         ]
         read_only_fields = fields
 
@@ -151,7 +160,8 @@ class TlsTargetViewSet(OrganisationViewSet):
 class TlsRunViewSet(
     StrictViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Check runs, newest first; one run with the full JSON of ``finres check tls``."""
+    """Check runs, newest first; one run with the full JSON of ``finres check tls`` (or ``finres
+    check ssh`` for a run whose ``protocol`` is "ssh")."""
 
     permission_classes = OrganisationViewSet.permission_classes
     pagination_class = OrganisationViewSet.pagination_class

@@ -1,5 +1,7 @@
 """The target form: systems offered are always the current organisation's; the host is a
-name or an address only (no scheme, path or port), so that what is scanned is what was typed."""
+name or an address only (no scheme, path or port), so that what is scanned is what was typed.
+An empty port is the protocol's own (443 for TLS, 22 for SSH); a server name (SNI) is for TLS
+only."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from finres.web.checks.models import TlsTarget
+from finres.web.checks.models import DEFAULT_PORTS, Protocol, TlsTarget
 from finres.web.choices import FastChoicesMixin
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import InformationSystem
@@ -34,10 +36,22 @@ def clean_host(value: str) -> str:
     return text.rstrip(".").lower()
 
 
+SNI_ONLY_TLS = _("A server name (SNI) is only used by TLS: leave it empty for an SSH server.")
+
+
 class TargetForm(FastChoicesMixin, forms.ModelForm):
     class Meta:
         model = TlsTarget
-        fields = ["system", "host", "port", "server_name", "schedule_days", "enabled", "notes"]
+        fields = [
+            "protocol",
+            "system",
+            "host",
+            "port",
+            "server_name",
+            "schedule_days",
+            "enabled",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
@@ -47,6 +61,12 @@ class TargetForm(FastChoicesMixin, forms.ModelForm):
         self.fields["system"].queryset = InformationSystem.objects.filter(
             organisation=organisation
         ).order_by("code")
+        self.fields["protocol"].required = False  # empty: TLS, as before there was a choice
+        port = self.fields["port"]
+        port.required = False
+        port.help_text = _("Empty: 443 for TLS, 22 for SSH.")
+        if not self.instance.pk:
+            port.initial = None  # the protocol's own unless one is typed
 
     def clean_host(self) -> str:
         try:
@@ -64,6 +84,11 @@ class TargetForm(FastChoicesMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        protocol = cleaned["protocol"] = cleaned.get("protocol") or Protocol.TLS
+        if cleaned.get("port") is None and "port" not in self.errors:
+            cleaned["port"] = DEFAULT_PORTS[Protocol(protocol)]
+        if protocol == Protocol.SSH and cleaned.get("server_name"):
+            self.add_error("server_name", SNI_ONLY_TLS)
         host, port = cleaned.get("host"), cleaned.get("port")
         if host and port:
             others = TlsTarget.objects.filter(

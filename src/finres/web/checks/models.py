@@ -1,6 +1,8 @@
-"""TLS checks of an organisation's endpoints (guideline art. 34 and 36): the endpoints it
-registered (targets), each check run with the full JSON of ``finres check tls``, and each run's
-outcome per requirement, kept as rows so that lists and the dashboard query them.
+"""Checks of an organisation's endpoints: TLS endpoints judged against the guideline's art. 34
+and 36, and SSH servers audited for the crypto inventory. The endpoints it registered
+(targets, with their protocol), each check run with the full JSON of ``finres check tls`` or
+``finres check ssh``, and each TLS run's outcome per requirement, kept as rows so that lists
+and the dashboard query them (an SSH run has none: no guideline article judges SSH).
 
 Only a registered target is ever scanned: there is no way to ask the server to scan a host
 that is not one of the organisation's targets.
@@ -20,8 +22,17 @@ from finres.web.orgs.models import Organisation
 from finres.web.registers.models import InformationSystem
 
 
+class Protocol(models.TextChoices):
+    TLS = "tls", _("TLS")
+    SSH = "ssh", _("SSH")
+
+
+DEFAULT_PORTS = {Protocol.TLS: 443, Protocol.SSH: 22}
+
+
 class TlsTarget(Audited, models.Model):
-    """An endpoint of the organisation (host and port) checked on request or on a schedule."""
+    """An endpoint of the organisation (host and port) checked on request or on a schedule:
+    a TLS endpoint (the default) or an SSH server."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     system = models.ForeignKey(
@@ -31,6 +42,13 @@ class TlsTarget(Audited, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tls_targets",
+    )
+    protocol = models.CharField(
+        _("protocol"),
+        max_length=8,
+        choices=Protocol.choices,
+        default=Protocol.TLS,
+        help_text=_("TLS: judged against art. 34 and 36; SSH: audited for the crypto inventory."),
     )
     host = models.CharField(
         _("host"), max_length=253, help_text=_("A host name or an IP address, without a port.")
@@ -42,7 +60,7 @@ class TlsTarget(Audited, models.Model):
         _("server name (SNI)"),
         max_length=253,
         blank=True,
-        help_text=_("The name the certificate is checked against; empty: the host."),
+        help_text=_("TLS only: the name the certificate is checked against; empty: the host."),
     )
     schedule_days = models.PositiveSmallIntegerField(
         _("check every (days)"),
@@ -58,8 +76,8 @@ class TlsTarget(Audited, models.Model):
 
     class Meta:
         ordering = ["host", "port"]
-        verbose_name = _("TLS check target")
-        verbose_name_plural = _("TLS check targets")
+        verbose_name = _("check target")
+        verbose_name_plural = _("check targets")
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "host", "port", "server_name"],
@@ -69,6 +87,10 @@ class TlsTarget(Audited, models.Model):
 
     def __str__(self) -> str:
         return self.endpoint
+
+    @property
+    def is_ssh(self) -> bool:
+        return self.protocol == Protocol.SSH
 
     @property
     def endpoint(self) -> str:
@@ -97,7 +119,8 @@ class OutcomeStatus(models.TextChoices):
 
 
 class TlsRun(Audited, models.Model):
-    """One check of one target; ``result`` is the JSON contract of ``finres check tls``."""
+    """One check of one target; ``result`` is the JSON contract of ``finres check tls`` or, for
+    an SSH run (``protocol``, the target's when it ran), of ``finres check ssh``."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey(
@@ -115,21 +138,30 @@ class TlsRun(Audited, models.Model):
         _("status"), max_length=8, choices=RunStatus.choices, default=RunStatus.RUNNING
     )
     error = models.TextField(_("error"), blank=True)
+    protocol = models.CharField(
+        _("protocol"), max_length=8, choices=Protocol.choices, default=Protocol.TLS
+    )
     language = models.CharField(max_length=8, default="zh-TW")  # of the evidence texts
     result = models.JSONField(default=dict, blank=True)
     passed = models.PositiveSmallIntegerField(default=0)
     failed = models.PositiveSmallIntegerField(default=0)
     needs_evidence = models.PositiveSmallIntegerField(default=0)
+    # SSH: the algorithms ssh-audit does not recommend (its "fail" verdicts)
+    not_recommended = models.PositiveSmallIntegerField(default=0)
     crypto_note = models.TextField(blank=True)  # what the crypto inventory import said
 
     class Meta:
         ordering = ["-started", "-pk"]
-        verbose_name = _("TLS check run")
-        verbose_name_plural = _("TLS check runs")
+        verbose_name = _("check run")
+        verbose_name_plural = _("check runs")
         indexes = [models.Index(fields=["organisation", "target", "-started"])]
 
     def __str__(self) -> str:
         return f"{self.target.endpoint} {self.started:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_ssh(self) -> bool:
+        return self.protocol == Protocol.SSH
 
 
 class TlsOutcome(Audited, models.Model):

@@ -14,6 +14,11 @@ A run of a reachable endpoint, for each requirement of the guideline:
 
 An unreachable endpoint gives a run with the reason and nothing else: no finding, no evidence,
 no proposal (a network problem is not a verdict on the endpoint's cryptography).
+
+An SSH target is audited by the core's ``finres check ssh`` (ssh-audit) in the same batch, under
+the same limits. No guideline article judges SSH: its run has no outcomes, raises no finding
+and no evidence, proposes nothing; it keeps the JSON, counts ssh-audit's "not recommended"
+verdicts, and feeds the crypto inventory of the target's system (source "ssh").
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from finres.core.checks.batch import scan_many
+from finres.core.checks import ssh as ssh_check
+from finres.core.checks import tls as tls_check
+from finres.core.checks.batch import run_bounded
 from finres.core.checks.tls_rules import FRAMEWORK as FRAMEWORK
+from finres.core.checks.tls_rules import report as tls_report
 from finres.core.i18n import Language
 from finres.core.propagation import Outcome, most_restrictive
 from finres.core.remediation import due_date
@@ -43,7 +51,14 @@ from finres.web.assessments.models import (
 )
 from finres.web.assessments.proposals import PROPOSAL_FIELDS, RESULT_MODEL
 from finres.web.audit.log import append, append_bulk, bulk_row
-from finres.web.checks.models import OutcomeStatus, RunStatus, TlsOutcome, TlsRun, TlsTarget
+from finres.web.checks.models import (
+    OutcomeStatus,
+    Protocol,
+    RunStatus,
+    TlsOutcome,
+    TlsRun,
+    TlsTarget,
+)
 from finres.web.evidence.models import Evidence, EvidenceLink
 from finres.web.frameworks.models import Requirement
 from finres.web.improvements.models import Finding
@@ -51,7 +66,8 @@ from finres.web.language import current_language
 from finres.web.orgs.models import Organisation
 
 CONCURRENCY = 8  # endpoints scanned at once by one job
-PER_HOST = 1  # trading gateways are fragile: one scan at a time per host
+PER_HOST = 1  # trading gateways are fragile: one scan at a time per host (TLS and SSH alike)
+SSH_TIMEOUT = 5.0  # seconds per connection of ssh-audit
 SEVERITY = "high"  # Finding.Severity.HIGH: art. 34/36 failures expose orders and log-ins
 PROPOSED = {OutcomeStatus.PASS: Result.COMPLIANT, OutcomeStatus.FAIL: Result.NON_COMPLIANT}
 
@@ -77,6 +93,8 @@ def with_last_run(queryset: QuerySet[TlsTarget]) -> QuerySet[TlsTarget]:
         last_passed=Subquery(last.values("passed")[:1]),
         last_failed=Subquery(last.values("failed")[:1]),
         last_needs_evidence=Subquery(last.values("needs_evidence")[:1]),
+        last_not_recommended=Subquery(last.values("not_recommended")[:1]),
+        last_protocol=Subquery(last.values("protocol")[:1]),
         last_run_id=Subquery(last.values("pk")[:1]),
     )
 
@@ -108,7 +126,8 @@ def run_targets(
     progress: Callable[[int, int, str], None] | None = None,
     lang: Language | None = None,
 ) -> list[TlsRun]:
-    """Scan ``targets`` (the organisation's own) with bounded concurrency and record each run."""
+    """Scan ``targets`` (the organisation's own: TLS endpoints and SSH servers, in one batch)
+    with bounded concurrency, one scan at a time per host, and record each run."""
     targets = [t for t in targets if t.organisation_id == organisation.pk]
     if not targets:
         return []
@@ -125,13 +144,13 @@ def run_targets(
             following = targets[done["n"]].endpoint if done["n"] < total else ""
             progress(done["n"], total, following)
 
-    results = scan_many(
-        [(t.host, t.port, t.server_name or None) for t in targets],
-        CONCURRENCY,
-        PER_HOST,
-        one_done,
-        lang,
-    )
+    def scan(target: TlsTarget) -> dict[str, Any]:
+        if target.protocol == Protocol.SSH:
+            return ssh_check.scan(target.host, target.port, SSH_TIMEOUT)
+        found = tls_check.scan(target.host, target.port, target.server_name or None)
+        return tls_report(found, language=lang)
+
+    results = run_bounded(targets, lambda t: t.host, scan, CONCURRENCY, PER_HOST, one_done)
     return [
         record_run(t, data, user=user, job=job, started=started, lang=lang)
         for t, data in zip(targets, results, strict=True)
@@ -147,8 +166,9 @@ def record_run(
     started: dt.datetime | None = None,
     lang: Language = "zh-TW",
 ) -> TlsRun:
-    """Keep one scan result (the JSON contract) and feed the platform from it, all at once;
-    the texts it writes (findings, evidence) are in ``lang``, the language of the scan's."""
+    """Keep one scan result (the JSON contract of the target's protocol) and feed the platform
+    from it, all at once; the texts it writes (findings, evidence) are in ``lang``, the
+    language of the scan's."""
     with translation.override("en" if lang == "en" else "zh-hant"):
         return _record(target, data, user, job, started, lang)
 
@@ -173,6 +193,7 @@ def _record(
             started=started or now,
             finished=now,
             language=lang,
+            protocol=target.protocol,
             result=data,
         )
         if not data.get("reachable"):
@@ -183,6 +204,13 @@ def _record(
             run.save()
             return run
         run.status = RunStatus.OK
+        if run.protocol == Protocol.SSH:
+            # no guideline article judges SSH: no outcome, finding, evidence or proposal
+            run.not_recommended = len(data.get("not_recommended") or [])
+            run.save()
+            run.crypto_note = _feed_crypto(target, data, "ssh")
+            run.save(update_fields=["crypto_note"])
+            return run
         run.save()
         outcomes = _outcomes(run, data)
         found = requirements()
@@ -200,7 +228,7 @@ def _record(
             rows_model="checks.tlsoutcome",
         )
         _propose(run, outcomes, found, results)
-        run.crypto_note = _feed_crypto(target, data)
+        run.crypto_note = _feed_crypto(target, data, "tls")
         run.save(update_fields=["passed", "failed", "needs_evidence", "crypto_note"])
     return run
 
@@ -457,15 +485,16 @@ def _propose(
         )
 
 
-def _feed_crypto(target: TlsTarget, data: dict[str, Any]) -> str:
-    """The run's protocols, groups and certificate in the crypto inventory of the target's
-    system (the crypto app's import of ``finres check tls`` JSON); what it said, briefly."""
+def _feed_crypto(target: TlsTarget, data: dict[str, Any], kind: str) -> str:
+    """The run's protocols, groups and certificate (TLS), or key exchanges, host keys, ciphers
+    and MACs (SSH), in the crypto inventory of the target's system (the crypto app's import of
+    ``finres check tls`` or ``finres check ssh`` JSON); what it said, briefly."""
     from finres.web.crypto.services import import_upload
 
     result = import_upload(
         target.organisation,
         json.dumps(data, ensure_ascii=False).encode(),
-        f"tls-check-{target.pk}.json",
+        f"{kind}-check-{target.pk}.json",
         target.system,
     )
     if not result.ok:

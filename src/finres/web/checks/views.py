@@ -1,6 +1,7 @@
-"""Pages of the TLS checks: the organisation's targets with their last results, a target and
-its runs, a run (protocols, suites, groups, certificate, HSTS and the guideline's items with
-their reasons, findings and evidence); starting checks.
+"""Pages of the checks: the organisation's targets (TLS endpoints and SSH servers) with their
+last results, a target and its runs, a run (TLS: protocols, suites, groups, certificate, HSTS and
+the guideline's items with their reasons, findings and evidence; SSH: key exchanges, host keys,
+ciphers, MACs and ssh-audit's "not recommended" verdicts); starting checks.
 
 Every object is reached through the organisation-scoped queryset (``OrganisationMixin``): an id
 of another organisation is a 404. Reading needs VIEW; adding, changing and running targets
@@ -26,6 +27,7 @@ from finres.web.checks import services
 from finres.web.checks.forms import TargetForm
 from finres.web.checks.jobs import RUN_TARGETS
 from finres.web.checks.models import TlsOutcome, TlsRun, TlsTarget
+from finres.web.checks.ssh_view import ssh_context
 from finres.web.improvements.models import Finding
 from finres.web.jobs import services as jobs
 from finres.web.orgs.access import OrganisationMixin
@@ -86,7 +88,7 @@ class TargetEditView(registers_views.ObjectEditView):
         context = super().get_context_data(**kwargs)
         obj = context["object"]
         context["heading"] = (
-            _("Edit %(object)s") % {"object": obj} if obj else _("New TLS check target")
+            _("Edit %(object)s") % {"object": obj} if obj else _("New check target")
         )
         return context
 
@@ -161,6 +163,7 @@ class RunDetailView(OrganisationMixin, View):
         result = run.result or {}
         sla = default_sla()
         context = {
+            "ssh": ssh_context(result) if run.is_ssh else None,
             "object": run,
             "result": result,
             "protocols": sorted((result.get("protocols") or {}).items()),
