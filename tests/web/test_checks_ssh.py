@@ -220,7 +220,8 @@ def test_the_run_page_shows_what_the_server_offers_in_chinese_then_english(
     assert f"SSH check of 127.0.0.1:{port}" in english
     assert "using broken & deprecated 3DES cipher" in english
     assert "using small 1024-bit modulus" in english and "hybrid post-quantum" in english
-    english = english.replace("繁體中文", "").replace(run.crypto_note, "")  # written at the run
+    assert "加密清冊" in run.crypto_note and "Crypto inventory" in english  # run in zh-TW
+    english = english.replace("繁體中文", "")  # the language switch
     assert not CJK.search(english), CJK.findall(english)
 
 

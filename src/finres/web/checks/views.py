@@ -162,7 +162,13 @@ class RunDetailView(OrganisationMixin, View):
             outcome.requirement_obj = requirement
         result = run.result or {}
         sla = default_sla()
+        # what the crypto import said, written in the language of the run: in another page
+        # language, the link only (no sentence in the other language)
+        same_language = (run.language == "en") == (services.language() == "en")
         context = {
+            "crypto_note": (
+                run.crypto_note if same_language or not run.crypto_note else _("Crypto inventory")
+            ),
             "ssh": ssh_context(result) if run.is_ssh else None,
             "object": run,
             "result": result,
