@@ -104,16 +104,16 @@ def test_options_of_a_large_register_are_read_as_two_columns(org: Organisation) 
     assert "Alpha (A)" in str(Labelled()["system"])  # a field's own label is kept
 
 
-def test_code_and_name_labels_are_the_models_own_names(org: Organisation) -> None:
-    """What the two-column options show is what ``str`` of the entry says, for every model that
-    declares itself labelled so."""
+def test_labels_read_from_columns_are_the_models_own_names(org: Organisation) -> None:
+    """What the column-read options show is what ``str`` of the entry says, for every model
+    that names its label's columns."""
     from django.apps import apps
 
-    from finres.web.choices import LABEL_FIELDS, code_and_name
+    from finres.web.choices import label_of
 
     declared = [m for m in apps.get_models() if getattr(m, "choice_label_fields", None)]
-    assert {m.__name__ for m in declared} >= {"InformationSystem", "Supplier", "Node"}
+    assert {m.__name__ for m in declared} >= {"InformationSystem", "Supplier", "Node", "Evidence"}
     for model in declared:
-        assert model.choice_label_fields == LABEL_FIELDS
-        entry = model(code="C-1", name="名稱")
-        assert str(entry) == code_and_name("C-1", "名稱") == "C-1 名稱"
+        values = {field: f"{field}-值" for field in model.choice_label_fields}
+        entry = model(**values)
+        assert str(entry) == label_of(*values.values()) == " ".join(values.values())

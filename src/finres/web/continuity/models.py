@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finres.core.resilience import NodeKind
 from finres.web.audit.models import Audited
-from finres.web.choices import LABEL_FIELDS, code_and_name
+from finres.web.choices import label_of
 from finres.web.evidence.models import Evidence
 from finres.web.orgs.models import Organisation
 from finres.web.registers.models import (
@@ -83,10 +83,10 @@ class CriticalService(Audited, models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="service_unique_code")
         ]
 
-    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+    choice_label_fields = ("code", "name")  # options read as two columns (choices.py)
 
     def __str__(self) -> str:
-        return code_and_name(self.code, self.name)
+        return label_of(self.code, self.name)
 
     def clean(self) -> None:
         if (
@@ -226,10 +226,10 @@ class Node(Audited, models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="node_unique_code")
         ]
 
-    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+    choice_label_fields = ("code", "name")  # options read as two columns (choices.py)
 
     def __str__(self) -> str:
-        return code_and_name(self.code, self.name)
+        return label_of(self.code, self.name)
 
     def clean(self) -> None:
         links = {
@@ -438,10 +438,10 @@ class Scenario(Audited, models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="scenario_unique_code")
         ]
 
-    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+    choice_label_fields = ("code", "name")  # options read as two columns (choices.py)
 
     def __str__(self) -> str:
-        return code_and_name(self.code, self.name)
+        return label_of(self.code, self.name)
 
 
 # --- drills and exercises -----------------------------------------------------------------------
@@ -503,10 +503,10 @@ class Drill(Audited, models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="drill_unique_code")
         ]
 
-    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+    choice_label_fields = ("code", "name")  # options read as two columns (choices.py)
 
     def __str__(self) -> str:
-        return code_and_name(self.code, self.name)
+        return label_of(self.code, self.name)
 
     @property
     def performed(self) -> bool:

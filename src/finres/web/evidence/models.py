@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finres.web.assessments.models import RequirementResult
 from finres.web.audit.models import Audited
+from finres.web.choices import label_of
 from finres.web.orgs.models import Organisation
 
 
@@ -93,8 +94,10 @@ class Evidence(Audited, models.Model):
             ),
         ]
 
+    choice_label_fields = ("title",)  # options read as one column (choices.py)
+
     def __str__(self) -> str:
-        return self.title
+        return label_of(self.title)
 
     @property
     def is_current(self) -> bool:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finres.core import registers as core
 from finres.web.audit.models import Audited
-from finres.web.choices import LABEL_FIELDS, code_and_name
+from finres.web.choices import label_of
 from finres.web.orgs.models import Organisation
 
 CODE_VALIDATOR = RegexValidator(
@@ -144,10 +144,10 @@ class Site(Audited, models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="site_unique_code")
         ]
 
-    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+    choice_label_fields = ("code", "name")  # options read as two columns (choices.py)
 
     def __str__(self) -> str:
-        return code_and_name(self.code, self.name)
+        return label_of(self.code, self.name)
 
 
 class SupplierQuerySet(models.QuerySet["Supplier"]):
@@ -249,10 +249,10 @@ class Supplier(Audited, models.Model):
         ]
         indexes = [models.Index(fields=["organisation", "tier"])]
 
-    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+    choice_label_fields = ("code", "name")  # options read as two columns (choices.py)
 
     def __str__(self) -> str:
-        return code_and_name(self.code, self.name)
+        return label_of(self.code, self.name)
 
     def profile(self) -> core.SupplierProfile:
         return core.SupplierProfile(
@@ -411,10 +411,10 @@ class InformationSystem(Audited, models.Model):
             models.Index(fields=["organisation", "hosting"]),
         ]
 
-    choice_label_fields = LABEL_FIELDS  # options read as two columns (choices.py)
+    choice_label_fields = ("code", "name")  # options read as two columns (choices.py)
 
     def __str__(self) -> str:
-        return code_and_name(self.code, self.name)
+        return label_of(self.code, self.name)
 
     def clean(self) -> None:
         if self.hosting in (Hosting.CLOUD, Hosting.HYBRID) and not self.cloud_provider.strip():
