@@ -302,6 +302,7 @@ def test_dashboard_numbers(org, scans) -> None:
         "targets": 3,
         "failing_targets": 1,
         "needs_evidence": 16,
+        "unscheduled_internet_facing": 0,
     }
 
 

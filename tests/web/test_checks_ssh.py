@@ -243,6 +243,7 @@ def test_the_list_and_target_pages_show_ssh_targets(
         "targets": 2,
         "failing_targets": 0,
         "needs_evidence": 0,
+        "unscheduled_internet_facing": 0,
     }
     ciso_client.cookies["django_language"] = "en"
     for url in ("/checks/", f"/checks/targets/{found.pk}/"):

@@ -128,3 +128,35 @@ def test_sboms_are_matched_again_once_the_advisory_dumps_changed(
 def test_an_unknown_schedule_is_left_alone(caplog: Any) -> None:
     assert ask_schedule("no.such") == ""
     assert "schedule no.such is not known here" in caplog.text
+
+
+def test_internet_facing_systems_without_a_scheduled_tls_check_are_named(
+    org: Any, other_org: Any, ciso_client: Any
+) -> None:
+    """The issue asks for every internet-facing system to be checked on a schedule: the systems
+    that are not are counted and named on the checks page and the dashboard."""
+    from finres.web.checks import services as checks
+    from finres.web.registers.models import InformationSystem
+
+    def facing(organisation: Any, code: str, internet: bool = True) -> InformationSystem:
+        return InformationSystem.objects.create(
+            organisation=organisation, code=code, name=code, internet_facing=internet
+        )
+
+    web, app, inside = facing(org, "WEB"), facing(org, "APP"), facing(org, "LAN", False)
+    facing(other_org, "ELSEWHERE")
+    due_target(org, system=web)  # scheduled: covered
+    due_target(org, system=app, port=12, schedule_days=None)  # on request only: not covered
+    due_target(org, system=app, port=8443, enabled=False)  # disabled: not covered
+    due_target(org, system=inside, port=10)
+    due_target(org, port=11)  # no system: does not hide every system
+    assert list(checks.unscheduled_internet_facing(org)) == [app]
+    assert checks.dashboard_numbers(org)["unscheduled_internet_facing"] == 1
+    page = ciso_client.get("/checks/").content.decode()
+    assert 'data-unscheduled="1"' in page and f"/registers/systems/{app.pk}/" in page
+    assert "1 個提供網際網路服務之系統尚無排程 TLS 檢測" in page
+    dashboard = ciso_client.get("/").content.decode()
+    assert "1 個提供網際網路服務之系統未排程檢測" in dashboard
+    TlsTarget.objects.filter(system=app, port=12).update(schedule_days=30)
+    assert not checks.unscheduled_internet_facing(org).exists()
+    assert "data-unscheduled" not in ciso_client.get("/checks/").content.decode()

@@ -531,7 +531,25 @@ def dashboard_numbers(organisation: Organisation) -> dict[str, int]:
         "targets": targets.count(),
         "failing_targets": counts["failing"] or 0,
         "needs_evidence": counts["needs"] or 0,
+        "unscheduled_internet_facing": unscheduled_internet_facing(organisation).count(),
     }
+
+
+def unscheduled_internet_facing(organisation: Organisation) -> QuerySet[Any]:
+    """Systems of the register that provide internet services but have no enabled TLS target
+    checked on a schedule: what the periodic check of every internet-facing system misses."""
+    from finres.web.registers.models import InformationSystem
+
+    covered = TlsTarget.objects.filter(
+        organisation=organisation,
+        protocol=Protocol.TLS,
+        enabled=True,
+        schedule_days__gt=0,
+        system__isnull=False,  # NOT IN over a NULL would exclude every system
+    ).values("system")
+    return InformationSystem.objects.filter(
+        organisation=organisation, internet_facing=True
+    ).exclude(pk__in=covered)
 
 
 def evidence_of(outcomes: Iterable[TlsOutcome]) -> dict[int, Evidence]:

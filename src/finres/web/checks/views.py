@@ -36,6 +36,7 @@ from finres.web.registers import views as registers_views
 
 PAGE_SIZE = 50
 RUNS_SHOWN = 50
+UNSCHEDULED_SHOWN = 10  # internet-facing systems without a scheduled TLS check, named on the list
 
 
 def next_due(target: TlsTarget, last: dt.datetime | None) -> dt.datetime | None:
@@ -60,6 +61,11 @@ class TargetListView(OrganisationMixin, ListView):
             target.scheduled = bool(target.enabled and target.schedule_days)
             target.due_at = next_due(target, target.last_started)
         context["numbers"] = services.dashboard_numbers(self.organisation)
+        context["unscheduled"] = list(
+            services.unscheduled_internet_facing(self.organisation).order_by("code")[
+                :UNSCHEDULED_SHOWN
+            ]
+        )
         return context
 
 
