@@ -376,5 +376,5 @@ def test_the_beat_commands_start_what_is_due(
         output = "\n".join(p.communicate(timeout=30)[0].decode(errors="replace") for p in processes)
     jobs = Job.objects.filter(kind=RUN_DUE, organisation=organisation)
     assert jobs.count() == 1 and TlsRun.objects.filter(target=target).count() == 1, output
-    assert "Scheduled TLS checks that are due: every 1 s" in output
+    assert "Scheduled checks that are due: every 1 s" in output
     assert "SBOMs matched again after new advisories: off" in output

@@ -26,7 +26,7 @@ def _outcome(runs: list) -> Outcome:  # type: ignore[type-arg]
     )
 
 
-@job(RUN_TARGETS, action=Action.EDIT, label=gettext_lazy("TLS checks"))
+@job(RUN_TARGETS, action=Action.EDIT, label=gettext_lazy("TLS and SSH checks"))
 def run_targets(job_: Job, progress: Progress) -> Outcome:
     """``parameters["targets"]``: ids of the organisation's targets; none: all enabled ones."""
     from finres.web.checks import services
@@ -56,7 +56,7 @@ def run_targets(job_: Job, progress: Progress) -> Outcome:
     return _outcome(runs)
 
 
-@job(RUN_DUE, action=Action.EDIT, label=gettext_lazy("Scheduled TLS checks"))
+@job(RUN_DUE, action=Action.EDIT, label=gettext_lazy("Scheduled TLS and SSH checks"))
 def run_due(job_: Job, progress: Progress) -> Outcome:
     """The organisation's scheduled targets whose last run is older than their interval."""
     from finres.web.checks import services
@@ -101,15 +101,15 @@ def enqueue_due(run_now: bool = False) -> list[Job]:
 
 def summary(started: list[Job]) -> str:
     if not started:
-        return _("No scheduled TLS check is due.")
+        return _("No scheduled check is due.")
     return ngettext(
-        "Scheduled TLS checks started for %(count)d organisation: job %(jobs)s.",
-        "Scheduled TLS checks started for %(count)d organisations: jobs %(jobs)s.",
+        "Scheduled checks started for %(count)d organisation: job %(jobs)s.",
+        "Scheduled checks started for %(count)d organisations: jobs %(jobs)s.",
         len(started),
     ) % {"count": len(started), "jobs": ", ".join(str(j.pk) for j in started)}
 
 
-@scheduled("checks.due", every=60 * 60, label=gettext_lazy("Scheduled TLS checks that are due"))
+@scheduled("checks.due", every=60 * 60, label=gettext_lazy("Scheduled checks that are due"))
 def start_due_checks() -> str:
     """Asked hourly by the beat: each target's own interval (schedule_days) decides what runs."""
     return summary(enqueue_due())
