@@ -518,17 +518,15 @@ def dashboard_numbers(organisation: Organisation) -> dict[str, int]:
         .order_by("-started", "-pk")
         .values("pk")[:1]
     )
-    last_runs = [
-        pk
-        for pk in targets.annotate(last=Subquery(last_ok)).values_list("last", flat=True)
-        if pk is not None
-    ]
+    # one row per target: their number too, without a count of its own
+    lasts = list(targets.annotate(last=Subquery(last_ok)).values_list("last", flat=True))
+    last_runs = [pk for pk in lasts if pk is not None]
     counts = TlsRun.objects.filter(pk__in=last_runs).aggregate(
         failing=Count("pk", filter=Q(failed__gt=0), distinct=True),
         needs=Count("outcomes", filter=Q(outcomes__status=OutcomeStatus.NEEDS_EVIDENCE)),
     )
     return {
-        "targets": targets.count(),
+        "targets": len(lasts),
         "failing_targets": counts["failing"] or 0,
         "needs_evidence": counts["needs"] or 0,
         "unscheduled_internet_facing": unscheduled_internet_facing(organisation).count(),
