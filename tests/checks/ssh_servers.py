@@ -26,9 +26,14 @@ def ssh_server(
     listener.listen(16)
     listener.settimeout(0.2)
     stop = threading.Event()
+    # Every transport is closed and joined when the block ends: one left waiting for a banner
+    # (ssh-audit's probes) would log paramiko's error into a later test's output.
+    transports: list[paramiko.Transport] = []
+    workers: list[threading.Thread] = []
 
     def serve(connection: socket.socket) -> None:
         transport = paramiko.Transport(connection)
+        transports.append(transport)
         transport.add_server_key(host_key)
         options = transport.get_security_options()
         if kex:
@@ -47,7 +52,9 @@ def ssh_server(
                 connection, _ = listener.accept()
             except (TimeoutError, OSError):
                 continue
-            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+            worker = threading.Thread(target=serve, args=(connection,), daemon=True)
+            workers.append(worker)
+            worker.start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -57,3 +64,8 @@ def ssh_server(
         stop.set()
         thread.join(timeout=5)
         listener.close()
+        for transport in transports:
+            transport.close()
+        for running in [*workers, *transports]:
+            if running.is_alive():
+                running.join(timeout=5)
