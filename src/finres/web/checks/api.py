@@ -23,7 +23,15 @@ from rest_framework.response import Response
 
 from finres.web.api import OrganisationViewSet, router
 from finres.web.checks.filters import RunFilterSet
-from finres.web.checks.forms import HOST_NAME, SNI_ONLY_TLS, clean_host
+from finres.web.checks.forms import (
+    ALREADY_A_TARGET,
+    NOT_A_HOST,
+    NOT_A_SERVER_NAME,
+    SNI_ONLY_TLS,
+    already_a_target,
+    clean_host,
+    clean_server_name,
+)
 from finres.web.checks.jobs import RUN_TARGETS
 from finres.web.checks.models import DEFAULT_PORTS, Protocol, TlsOutcome, TlsRun, TlsTarget
 from finres.web.jobs import services as jobs
@@ -58,15 +66,13 @@ class TargetSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         try:
             return clean_host(value)
         except ValueError:
-            raise ValidationError(
-                _("Give a host name or an IP address only, without https:// or a port.")
-            ) from None
+            raise ValidationError(NOT_A_HOST) from None
 
     def validate_server_name(self, value: str) -> str:
-        value = value.strip()
-        if value and not HOST_NAME.match(value):
-            raise ValidationError(_("The server name must be a host name."))
-        return value.rstrip(".").lower()
+        try:
+            return clean_server_name(value)
+        except ValueError:
+            raise ValidationError(NOT_A_SERVER_NAME) from None
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         current = self.instance
@@ -78,13 +84,9 @@ class TargetSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         sni = attrs.get("server_name", current.server_name if current else "")
         if protocol == Protocol.SSH and sni:
             raise ValidationError({"server_name": [SNI_ONLY_TLS]})
-        others = TlsTarget.objects.filter(
-            organisation=self.context["request"].organisation, host=host, port=port, server_name=sni
-        )
-        if current is not None:
-            others = others.exclude(pk=current.pk)
-        if others.exists():
-            raise ValidationError({"host": [_("This endpoint is already a target.")]})
+        organisation = self.context["request"].organisation
+        if already_a_target(organisation, host, port, sni, current.pk if current else None):
+            raise ValidationError({"host": [ALREADY_A_TARGET]})
         return attrs
 
 

@@ -37,6 +37,27 @@ def clean_host(value: str) -> str:
 
 
 SNI_ONLY_TLS = _("A server name (SNI) is only used by TLS: leave it empty for an SSH server.")
+NOT_A_HOST = _("Give a host name or an IP address only, without https:// or a port.")
+NOT_A_SERVER_NAME = _("The server name must be a host name.")
+ALREADY_A_TARGET = _("This endpoint is already a target.")
+
+
+def clean_server_name(value: str) -> str:
+    """A server name (SNI) as kept, empty allowed; ValueError when it is not a host name."""
+    text = value.strip()
+    if text and not HOST_NAME.match(text):
+        raise ValueError(text)
+    return text.rstrip(".").lower()
+
+
+def already_a_target(
+    organisation: Organisation, host: str | None, port: int, server_name: str, pk: int | None
+) -> bool:
+    """Whether another target of ``organisation`` is this endpoint (the form and the API)."""
+    others = TlsTarget.objects.filter(
+        organisation=organisation, host=host, port=port, server_name=server_name
+    )
+    return (others.exclude(pk=pk) if pk else others).exists()
 
 
 class TargetForm(FastChoicesMixin, forms.ModelForm):
@@ -72,15 +93,13 @@ class TargetForm(FastChoicesMixin, forms.ModelForm):
         try:
             return clean_host(self.cleaned_data["host"])
         except ValueError:
-            raise forms.ValidationError(
-                _("Give a host name or an IP address only, without https:// or a port.")
-            ) from None
+            raise forms.ValidationError(NOT_A_HOST) from None
 
     def clean_server_name(self) -> str:
-        value = self.cleaned_data.get("server_name", "").strip()
-        if value and not HOST_NAME.match(value):
-            raise forms.ValidationError(_("The server name must be a host name."))
-        return value.rstrip(".").lower()
+        try:
+            return clean_server_name(self.cleaned_data.get("server_name", ""))
+        except ValueError:
+            raise forms.ValidationError(NOT_A_SERVER_NAME) from None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -90,15 +109,7 @@ class TargetForm(FastChoicesMixin, forms.ModelForm):
         if protocol == Protocol.SSH and cleaned.get("server_name"):
             self.add_error("server_name", SNI_ONLY_TLS)
         host, port = cleaned.get("host"), cleaned.get("port")
-        if host and port:
-            others = TlsTarget.objects.filter(
-                organisation=self.organisation,
-                host=host,
-                port=port,
-                server_name=cleaned.get("server_name", ""),
-            )
-            if self.instance.pk:
-                others = others.exclude(pk=self.instance.pk)
-            if others.exists():
-                raise forms.ValidationError(_("This endpoint is already a target."))
+        sni = cleaned.get("server_name", "")
+        if host and port and already_a_target(self.organisation, host, port, sni, self.instance.pk):
+            raise forms.ValidationError(ALREADY_A_TARGET)
         return cleaned
