@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import permissions, viewsets
@@ -18,6 +16,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from finres.web.orgs.roles import Action, allows
+from finres.web.paging import IdsFirstPaginator
 from finres.web.strict import StrictViewSetMixin
 
 router = DefaultRouter()
@@ -54,26 +53,6 @@ class RolePermission(permissions.BasePermission):
 
 
 # --- pagination ---------------------------------------------------------------------------------
-
-# From this row on, a numbered page reads the ids of its rows first (over an index) and then only
-# those rows, instead of building and skipping every row before it.
-DEEP_OFFSET = 1000
-
-
-class IdsFirstPaginator(DjangoPaginator):
-    """Numbered pages; deep ones fetch their ids first, then their rows by id."""
-
-    def page(self, number: Any) -> Any:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        if not isinstance(self.object_list, QuerySet) or bottom < DEEP_OFFSET:
-            return super().page(number)
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        found = {row.pk: row for row in self.object_list.filter(pk__in=ids).order_by()}
-        return self._get_page([found[pk] for pk in ids if pk in found], number, self)
 
 
 class KeysetPagination(CursorPagination):

@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from finres.web.orgs.models import Membership, Organisation
 from finres.web.orgs.roles import SECOND_FACTOR_REQUIRED, Action, allows
 from finres.web.orgs.sso import completed_by_provider
+from finres.web.paging import IdsFirstPaginator
 
 SESSION_KEY = "finres_organisation"
 
@@ -131,6 +132,8 @@ class OrganisationMixin(AccessMixin):
 
     action: Action = Action.VIEW
     organisation_path = "organisation"
+    # List views page by ids first (finres.web.paging): no list sorts the whole organisation.
+    paginator_class = IdsFirstPaginator
     request: HttpRequest
     organisation: Organisation
     role: str

@@ -31,6 +31,7 @@ from finres.web.filtering import page_filters
 from finres.web.language import current_language
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
+from finres.web.paging import IdsFirstPaginator
 from finres.web.registers import facts, formats, tabular
 from finres.web.registers.filters import (
     SiteFilterSet,
@@ -67,6 +68,16 @@ class RegisterListView(OrganisationMixin, ListView):
 
     def base_queryset(self) -> QuerySet[Any]:
         return self.scope(self.model.objects.all())
+
+    def page_counts(self) -> dict[str, Any]:
+        """Counts shown per row, computed for the page's rows only (not to sort every row)."""
+        return {}
+
+    def get_paginator(self, queryset: Any, per_page: int, **kwargs: Any) -> IdsFirstPaginator:
+        counts = self.page_counts()
+        return IdsFirstPaginator(
+            queryset, per_page, page_rows=lambda rows: rows.annotate(**counts), **kwargs
+        )
 
     def get_queryset(self) -> QuerySet[Any]:
         self.filterset = page_filters(self.request, self.filterset_class, self.base_queryset())
@@ -175,13 +186,13 @@ class SystemListView(RegisterListView):
     template_name = "registers/system_list.html"
 
     def base_queryset(self) -> QuerySet[Any]:
-        return (
-            super()
-            .base_queryset()
-            .annotate(site_count=Count("sites", distinct=True))
-            .annotate(supplier_count=Count("suppliers", distinct=True))
-            .order_by("code")
-        )
+        return super().base_queryset().order_by("code")
+
+    def page_counts(self) -> dict[str, Any]:
+        return {
+            "site_count": Count("sites", distinct=True),
+            "supplier_count": Count("suppliers", distinct=True),
+        }
 
 
 class SystemDetailView(OrganisationMixin, DetailView):
@@ -231,13 +242,10 @@ class SupplierListView(RegisterListView):
     template_name = "registers/supplier_list.html"
 
     def base_queryset(self) -> QuerySet[Any]:
-        return (
-            super()
-            .base_queryset()
-            .with_last_review()
-            .annotate(system_count=Count("systems", distinct=True))
-            .order_by("code")
-        )
+        return super().base_queryset().with_last_review().order_by("code")
+
+    def page_counts(self) -> dict[str, Any]:
+        return {"system_count": Count("systems", distinct=True)}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -342,7 +350,10 @@ class SiteListView(RegisterListView):
     template_name = "registers/site_list.html"
 
     def base_queryset(self) -> QuerySet[Any]:
-        return super().base_queryset().annotate(system_count=Count("systems")).order_by("code")
+        return super().base_queryset().order_by("code")
+
+    def page_counts(self) -> dict[str, Any]:
+        return {"system_count": Count("systems")}
 
 
 class SiteDetailView(OrganisationMixin, DetailView):
