@@ -255,6 +255,55 @@ def test_facts_page_names_the_reasons(ciso_client: Client, org: Organisation) ->
     assert "ETRADE E-trading" in page
 
 
+def test_cached_facts_follow_every_change_of_the_registers(
+    org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The facts are kept under the registers' version: after each kind of change they equal a
+    derivation from the entries as they are now, and without a change they are not derived
+    again."""
+    abroad = Site.objects.create(organisation=org, code="SG", name="Singapore", country="SG")
+
+    def fresh() -> Any:
+        return facts.core.derive_facts(*facts.entries(org))
+
+    def system() -> InformationSystem:
+        return InformationSystem.objects.get(organisation=org, code="A")
+
+    def edit(obj: Any, **fields: Any) -> None:
+        for name, value in fields.items():
+            setattr(obj, name, value)
+        obj.save()
+
+    changes = [
+        lambda: make_system(org, "A", classification="core", internet_facing=True),
+        lambda: make_system(org, "B", data_sensitivity="customer"),
+        lambda: system().sites.add(abroad),
+        lambda: edit(abroad, country="TW"),
+        lambda: edit(abroad, country="JP"),
+        lambda: system().sites.remove(abroad),
+        lambda: edit(system(), internet_facing=False),
+        lambda: edit(system(), data_location="US"),
+        lambda: make_supplier(org, "S", processing_location="SG", data_sensitivity="customer"),
+        lambda: edit(Supplier.objects.get(code="S"), processing_location="TW"),
+        lambda: Supplier.objects.get(code="S").delete(),
+        lambda: system().delete(),
+        lambda: make_system(org, "C", classification="core", internet_facing=True),
+        lambda: abroad.delete(),
+    ]
+    changed = 0
+    for change in changes:
+        before = facts.derive(org)
+        change()
+        after = facts.derive(org)
+        assert after == fresh()
+        changed += before != after
+    assert changed >= 10  # most changes changed the facts, and the cache followed each
+    derived: list[int] = []
+    entries = facts.entries
+    monkeypatch.setattr(facts, "entries", lambda o: derived.append(1) or entries(o))
+    assert facts.derive(org) == after and derived == []  # unchanged: read from the cache
+
+
 def test_applying_facts_to_the_profile_is_audited(ciso_client: Client, org: Organisation) -> None:
     make_system(org, "ETRADE", classification="core", internet_facing=True)
     response = ciso_client.post("/registers/facts/", {"facts": ["internet_facing_core_systems"]})
