@@ -186,6 +186,9 @@ def gunicorn_options(
         # A PDF or an export can take some seconds; a stuck request still ends.
         "timeout": 120,
         "graceful_timeout": 30,
+        # Idle connections kept longer than a person's pause between two requests: a client
+        # sending on a connection just as the server closes it gets "connection reset".
+        "keepalive": 15,
         # Recycle workers now and then (memory of large exports is given back).
         "max_requests": 5000,
         "max_requests_jitter": 500,
