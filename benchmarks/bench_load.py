@@ -156,6 +156,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         web_data.setup_django(data_dir)
     else:
         web_data.prepare(args.scale, data_dir, log=lambda m: print(m, file=sys.stderr))
+    if database == "postgresql":
+        # A database that grew to this size over years has been analysed by autovacuum many
+        # times; one just bulk-loaded has no statistics until autovacuum comes round.
+        web_data.analyze()
     work = Path(tempfile.mkdtemp(prefix="finres-locust-"))
     config_path = work / "config.json"
     load_config(config_path)

@@ -44,13 +44,6 @@ import web_data
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-
 def environment() -> dict[str, Any]:
     def run(*command: str) -> str:
         try:
@@ -118,7 +111,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.analyze:
         start = time.perf_counter()
-        analyze()
+        web_data.analyze()
         log(f"ANALYZE in {time.perf_counter() - start:.1f} s")
     org = Organisation.objects.get(name="範例綜合證券股份有限公司")
     user = get_user_model().objects.get(username="demo-admin")

@@ -28,6 +28,13 @@ _unlinked = list(CONFIG["unlinked_results"])
 random.shuffle(_unlinked)
 
 
+def _problem(response: Any) -> str:
+    """The status and the start of the answer; for no answer (status 0), the connection's error."""
+    if not response.status_code:
+        return f"0 {response.error!r}"[:300]
+    return f"{response.status_code} {response.text[:200]}"
+
+
 class Person(HttpUser):
     wait_time = between(0.5, 2.0)
 
@@ -42,7 +49,7 @@ class Person(HttpUser):
         name, url = random.choice(CONFIG["reads"])
         with self.client.get(url, name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code}")
+                response.failure(_problem(response))
 
     @task(12)
     def write(self) -> None:
@@ -75,4 +82,4 @@ class Person(HttpUser):
             url, json=body, headers=self.headers, name=name, catch_response=True
         ) as response:
             if response.status_code not in (200, 201):
-                response.failure(f"{response.status_code} {response.text[:200]}")
+                response.failure(_problem(response))
