@@ -17,6 +17,7 @@ from finres.web.assessments.models import (
     Result,
 )
 from finres.web.audit.models import AuditEvent
+from finres.web.frameworks.models import Framework
 from finres.web.orgs.roles import Role
 
 from .test_assessments import BLUEPRINT, ISO, TWSE, make_assessment, row_of
@@ -244,3 +245,32 @@ def test_a_library_change_is_shown_against_the_snapshot(
     difference = onboarding_page(ciso_client).context["difference"]
     assert difference.removed == [f"{TWSE}:{EVERY_TIER}"]
     assert not difference.new and not difference.tier_changed
+
+
+def test_each_framework_shows_its_latest_assessments_and_how_many_more(
+    ciso_client, org, other_org
+) -> None:
+    """The wizard reads each framework's latest assessments, not the institution's history."""
+    for year in range(2019, 2026):  # seven completed years of the TWSE checklist
+        make_assessment(org, TWSE, year, status=Assessment.Status.COMPLETED)
+    Assessment.objects.create(  # another institution's: never counted
+        organisation=other_org,
+        framework=Framework.objects.get(code=TWSE),
+        name="theirs",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+    )
+    page = onboarding_page(ciso_client)
+    twse = next(g for g in page.context["groups"] if g.code == TWSE)
+    shown = [a.period_start.year for a in twse.assessments]
+    assert shown == [2025, 2024, 2023, 2022, 2021]  # newest first, at most five
+    assert (twse.assessment_count, twse.more_assessments) == (7, 2)
+    assert not twse.assessed_in_year  # nothing for 2026 yet: proposed for creation
+    assert TWSE in page.context["create_form"].initial["frameworks"]
+    html = page.content.decode()
+    assert f"{reverse('assessments:list')}?framework={TWSE}" in html and "2" in html
+    make_assessment(org, TWSE, 2026)
+    again = onboarding_page(ciso_client).context
+    twse = next(g for g in again["groups"] if g.code == TWSE)
+    assert twse.assessed_in_year and TWSE not in again["create_form"].initial["frameworks"]
+    assert twse.assessments[0].period_start.year == 2026

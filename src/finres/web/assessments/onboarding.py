@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,7 +72,13 @@ class FrameworkGroup:
     name: str
     binding: bool
     items: list[ApplicableRequirement] = field(default_factory=list)
-    assessments: list[Assessment] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)  # the latest, newest first
+    assessment_count: int = 0
+    assessed_in_year: bool = False
+
+    @property
+    def more_assessments(self) -> int:
+        return self.assessment_count - len(self.assessments)
 
     def _count(self, status: Status) -> int:
         return sum(1 for item in self.items if item.status is status)
@@ -149,6 +157,43 @@ class ApplicabilityDiff:
     @property
     def tier_changed(self) -> bool:
         return self.previous is not None and self.previous_tier != self.tier
+
+
+LATEST_ASSESSMENTS_SHOWN = 5
+
+
+def attach_assessments(
+    groups: Sequence[FrameworkGroup], assessments: QuerySet[Assessment], year: int
+) -> None:
+    """Each group's latest assessments (at most ``LATEST_ASSESSMENTS_SHOWN``), how many it has
+    and whether one covers ``year``: three small queries, not every assessment of the
+    institution's history."""
+    codes = [group.code for group in groups]
+    mine = assessments.filter(framework__code__in=codes).order_by()
+    latest = (
+        mine.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("framework_id"),
+                order_by=(F("period_start").desc(), F("pk").desc()),
+            )
+        )
+        .filter(rank__lte=LATEST_ASSESSMENTS_SHOWN)
+        .select_related("framework")
+        .only("pk", "name", "status", "period_start", "framework__code")
+        .order_by("-period_start", "-pk")
+    )
+    shown: dict[str, list[Assessment]] = {}
+    for assessment in latest:
+        shown.setdefault(assessment.framework.code, []).append(assessment)
+    counts = dict(mine.values_list("framework__code").annotate(n=Count("pk")))
+    in_year = set(
+        mine.filter(period_start__year=year).values_list("framework__code", flat=True).distinct()
+    )
+    for group in groups:
+        group.assessments = shown.get(group.code, [])
+        group.assessment_count = counts.get(group.code, 0)
+        group.assessed_in_year = group.code in in_year
 
 
 def latest_snapshot(organisation: Organisation) -> ApplicabilitySnapshot | None:

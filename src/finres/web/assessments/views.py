@@ -573,15 +573,17 @@ class OnboardingView(AssessmentScoped, View):
         result = onboarding.compute(organisation, as_of)
         language = current_language()
         groups = onboarding.grouped(result, language)
-        existing = list(self.assessments().order_by("-period_start"))
-        for group in groups:
-            group.assessments = [a for a in existing if a.framework.code == group.code]
+        onboarding.attach_assessments(groups, self.scope(Assessment.objects.all()), as_of.year)
         previous = onboarding.latest_snapshot(organisation)
         difference = onboarding.diff(previous, result)
         titles = {
             onboarding.key(item.framework.id, item.node.id): item for item in result.requirements
         }
-        open_assessments = [a for a in existing if a.status == Assessment.Status.IN_PROGRESS]
+        open_assessments = list(
+            self.assessments()
+            .filter(status=Assessment.Status.IN_PROGRESS)
+            .order_by("-period_start")
+        )
         alignments = [a for a in onboarding.alignments(open_assessments, result) if a.needed]
         if create_form is None:
             create_form = OnboardingCreateForm(
@@ -590,12 +592,7 @@ class OnboardingView(AssessmentScoped, View):
                     "period_end": dt.date(as_of.year, 12, 31),
                     "as_of": as_of,
                     # Binding frameworks not yet assessed for the year, as a starting point.
-                    "frameworks": [
-                        g.code
-                        for g in groups
-                        if g.binding
-                        and not any(a.period_start.year == as_of.year for a in g.assessments)
-                    ],
+                    "frameworks": [g.code for g in groups if g.binding and not g.assessed_in_year],
                 },
                 choices=[(g.code, g.name) for g in groups],
             )
