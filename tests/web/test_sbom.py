@@ -306,6 +306,9 @@ def test_why_a_component_is_not_matched_is_told_in_the_pages_language(
     assert {"no_purl", "invalid_purl", "unsupported_ecosystem"} <= notes
     page = ciso_client.get(f"/sbom/{sbom.pk}/?components=all").content.decode()
     assert "purl 類型 apk 不與 OSV 安全公告比對" in page and "沒有 purl" in page
+    shown = ciso_client.get(f"/sbom/{sbom.pk}/").context
+    assert shown["unmatched"] == sbom.components.exclude(note="").count() > 0
+    assert shown["components"] == []  # every component only on request
     assert "is not matched against" not in page and "unsupported_ecosystem" not in page
     ciso_client.post("/i18n/setlang/", {"language": "en"})
     english = ciso_client.get(f"/sbom/{sbom.pk}/?components=all").content.decode()

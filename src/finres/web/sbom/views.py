@@ -144,14 +144,17 @@ class SbomDetailView(OrganisationMixin, View):
         matches = VulnerabilityMatch.objects.select_related("finding").order_by(
             "-kev", "score", "advisory_id"
         )
-        components = list(
-            sbom.components.prefetch_related(
-                Prefetch("vulnerabilities", queryset=matches)
-            ).order_by("position")
+        # Only the components with a match are read for the list (an SBOM has hundreds or
+        # thousands of components, mostly without one); every component only on request.
+        matched = (
+            sbom.components.filter(vulnerabilities__isnull=False)
+            .distinct()
+            .prefetch_related(Prefetch("vulnerabilities", queryset=matches))
+            .order_by("position")
         )
         language = current_language()
         vulnerable = []
-        for component in components:
+        for component in matched:
             found = sorted(
                 component.vulnerabilities.all(),
                 key=lambda m: (not m.kev, -(m.score or -1.0), m.advisory_id),
@@ -161,13 +164,17 @@ class SbomDetailView(OrganisationMixin, View):
                 vulnerable.append((component, rows, any(m.kev and not m.vex_status for m in found)))
         vulnerable.sort(key=lambda item: (not item[2], item[0].position))
         show_all = request.GET.get("components") == "all"
-        notes = [(c, c.note_text(language)) for c in components] if show_all else []
+        notes = (
+            [(c, c.note_text(language)) for c in sbom.components.order_by("position")]
+            if show_all
+            else []
+        )
         context = {
             "sbom": sbom,
             "vulnerable": vulnerable,
             "components": notes,
             "show_all": show_all,
-            "unmatched": sum(1 for c in components if c.note),
+            "unmatched": sbom.components.exclude(note="").count(),
             "no_longer_matched": services.no_longer_matched(sbom),
             "sla_note": _sla_note(),
             "may": {a.value: self.may(a) for a in Action},
