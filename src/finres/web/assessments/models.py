@@ -151,6 +151,8 @@ class Assessment(Audited, models.Model):
             ),
         ]
 
+    choice_label_fields = ("name",)  # options read as one column (choices.py)
+
     def __str__(self) -> str:
         return self.name
 

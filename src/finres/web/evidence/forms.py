@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from finres.web.assessments.models import Assessment
+from finres.web.choices import FastChoicesMixin
 from finres.web.evidence import files, services
 from finres.web.evidence.models import Evidence
 
@@ -143,7 +144,7 @@ class ReviewForm(forms.Form):
         return data
 
 
-class LinkSearchForm(forms.Form):
+class LinkSearchForm(FastChoicesMixin, forms.Form):
     assessment = forms.ModelChoiceField(
         label=_("Assessment"),
         queryset=Assessment.objects.none(),
@@ -155,9 +156,7 @@ class LinkSearchForm(forms.Form):
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["assessment"]
-        field.queryset = Assessment.objects.filter(organisation=organisation).select_related(
-            "framework"
-        )
+        field.queryset = Assessment.objects.filter(organisation=organisation)
         field.empty_label = _("All assessments")
 
 
