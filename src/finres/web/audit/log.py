@@ -261,6 +261,21 @@ def bulk(
         collector.write()
 
 
+def trail_position(organisation_id: int) -> tuple[int, str]:
+    """The sequence and hash of the organisation's latest audit event ((0, "") before any). It
+    moves with every change of the organisation's data, since every change is recorded (bulk
+    ones as one event), so it serves as the version of anything computed from that data; the
+    hash tells apart an event rolled back from the one that later takes its sequence. One read
+    of the (organisation, sequence) index."""
+    found = (
+        AuditEvent.objects.filter(organisation_id=organisation_id)
+        .order_by("-sequence")
+        .values_list("sequence", "hash")
+        .first()
+    )
+    return found or (0, "")
+
+
 def stored_head() -> Head:
     head = AuditHead.objects.filter(pk=1).first()
     return Head(head.sequence, head.hash) if head else Head(0, GENESIS)

@@ -1,0 +1,67 @@
+"""The dashboard's metrics are kept in the cache under the organisation's audit trail position:
+after every kind of change through the application they equal a fresh computation, and without
+a change they are not computed again."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from finres.web.assessments.models import Assessment, Result
+from finres.web.orgs.models import Organisation
+from finres.web.reports import metrics
+
+from .test_aggregates import CSF, ISO, make_assessment
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(organisation: Organisation, year: int | None = None) -> metrics.OrganisationMetrics:
+    found = metrics.collect([organisation], year)[organisation.pk]
+    return dataclasses.replace(found, organisation=organisation)
+
+
+def test_cached_metrics_follow_every_change(
+    org: Organisation, other_org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = make_assessment(org, ISO, 2025, 12)
+
+    def set_result(value: str, level: int | None) -> None:
+        row = first.results.order_by("pk").first()
+        assert row is not None
+        row.result, row.maturity_level = value, level
+        row.save()
+
+    def complete() -> None:
+        first.status = Assessment.Status.COMPLETED
+        first.save()
+
+    def capital() -> None:
+        org.paid_in_capital = 90_000_000_000  # another tier
+        org.save()
+
+    steps: list[Any] = [
+        lambda: set_result(Result.COMPLIANT, 3),
+        lambda: set_result(Result.NON_COMPLIANT, 1),
+        lambda: make_assessment(org, CSF, 2025, 10),
+        complete,
+        capital,
+        lambda: Assessment.objects.get(pk=first.pk).delete(),
+    ]
+    changed = 0
+    for step in steps:
+        before = metrics.for_organisation(org)
+        step()
+        after = metrics.for_organisation(org)
+        assert after == fresh(org)
+        assert metrics.for_organisation(org, 2025) == fresh(org, 2025)
+        changed += before != after
+    assert changed >= 4
+
+    computed: list[int] = []
+    collect = metrics.collect
+    monkeypatch.setattr(metrics, "collect", lambda *a, **k: computed.append(1) or collect(*a, **k))
+    make_assessment(other_org, ISO, 2025, 5)  # another organisation's change
+    assert metrics.for_organisation(org) == fresh(org) and computed == [1]  # only fresh() ran
