@@ -320,21 +320,18 @@ class ResultDetailView(ResultEditing, View):
 
     def history(self, row: RequirementResult) -> list[AuditEvent]:
         key = str(row.pk)
-        result = Q(model=proposals.RESULT_MODEL)
-        events = list(
-            AuditEvent.objects.filter(organisation_id=self.organisation.pk)
-            .filter(
-                (result & Q(object_id=key))
-                | (result & Q(object_id="bulk", changes__results__has_key=key))
-                # bulk events (audit.log.append_bulk, e.g. the XLSX import) whose rows are results
-                | Q(
-                    object_id="bulk",
-                    changes__bulk__model=proposals.RESULT_MODEL,
-                    changes__bulk__rows__has_key=key,
-                )
-            )
-            .order_by("-sequence")[: self.history_limit]
+        scoped = AuditEvent.objects.filter(organisation_id=self.organisation.pk)
+        # Two reads over the (organisation, object, model) index, sorted here: in SQL, the order
+        # (or both conditions in one query) made SQLite walk every event of the organisation in
+        # sequence order. One result has few events of its own or in bulk changes.
+        own = scoped.filter(object_id=key, model=proposals.RESULT_MODEL)
+        bulk = scoped.filter(object_id="bulk").filter(
+            Q(model=proposals.RESULT_MODEL, changes__results__has_key=key)
+            # bulk events (audit.log.append_bulk, e.g. the XLSX import) whose rows are results
+            | Q(changes__bulk__model=proposals.RESULT_MODEL, changes__bulk__rows__has_key=key)
         )
+        found = [*own.order_by(), *bulk.order_by()]
+        events = sorted(found, key=lambda e: -e.sequence)[: self.history_limit]
         presenter = Presenter()
         for event in events:
             bulk = bulk_rows(event.changes) if event.object_id == "bulk" else None

@@ -37,9 +37,9 @@ class AuditEvent(models.Model):
             # an organisation's trail newest first (the audit page) and in order (verification),
             # read from the index instead of sorting every event of the organisation
             models.Index(fields=["organisation_id", "sequence"], name="audit_org_sequence"),
-            # one object's history (a result's page), bulk events included (object_id "bulk"),
-            # without reading every event of the organisation
-            models.Index(fields=["organisation_id", "model", "object_id"], name="audit_org_object"),
+            # one object's history (a result's page) and the organisation's bulk events
+            # (object_id "bulk"), without reading every event of the organisation
+            models.Index(fields=["organisation_id", "object_id", "model"], name="audit_org_object"),
         ]
 
     def as_chain_entry(self) -> dict[str, object]:

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="auditevent",
             index=models.Index(
-                fields=["organisation_id", "model", "object_id"], name="audit_org_object"
+                fields=["organisation_id", "object_id", "model"], name="audit_org_object"
             ),
         ),
     ]
