@@ -1,15 +1,17 @@
-"""The dashboard's metrics are kept in the cache under the organisation's audit trail position:
+"""The dashboard's figures are kept in the cache under the organisation's audit trail position:
 after every kind of change through the application they equal a fresh computation, and without
 a change they are not computed again."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from finres.web.assessments.models import Assessment, Result
+from finres.web.evidence.models import Evidence, EvidenceLink
 from finres.web.orgs.models import Organisation
 from finres.web.reports import metrics
 
@@ -65,3 +67,37 @@ def test_cached_metrics_follow_every_change(
     monkeypatch.setattr(metrics, "collect", lambda *a, **k: computed.append(1) or collect(*a, **k))
     make_assessment(other_org, ISO, 2025, 5)  # another organisation's change
     assert metrics.for_organisation(org) == fresh(org) and computed == [1]  # only fresh() ran
+
+
+def test_the_dashboards_late_items_follow_every_change(ciso_client: Any, org: Organisation) -> None:
+    """Compliant results whose evidence has expired, and expiring evidence, are kept under the
+    trail position and the date: linking, re-dating or unlinking evidence shows at once."""
+    assessment = make_assessment(org, ISO, 2025, 3)
+    row = assessment.results.order_by("pk").first()
+    assert row is not None
+    row.result = Result.COMPLIANT
+    row.save()
+
+    def late() -> tuple[int, int]:
+        context = ciso_client.get("/").context
+        return context["unsupported_count"], context["evidence_counts"]["expired"]
+
+    assert late() == (0, 0)
+    evidence = Evidence.objects.create(
+        organisation=org,
+        title="Pen test",
+        kind="url",
+        url="https://example.org/report",
+        expiry_date=dt.date(2020, 1, 1),
+    )
+    assert late() == (0, 1)
+    link = EvidenceLink.objects.create(organisation=org, evidence=evidence, result=row)
+    assert late() == (1, 1)
+    evidence.expiry_date = dt.date(2099, 1, 1)
+    evidence.save()
+    assert late() == (0, 0)
+    evidence.expiry_date = dt.date(2020, 1, 1)
+    evidence.save()
+    assert late() == (1, 1)
+    link.delete()
+    assert late() == (0, 1)

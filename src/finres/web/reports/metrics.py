@@ -14,17 +14,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Case, Exists, F, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
-from finres import __version__
 from finres.core import maturity as scoring
 from finres.core.applicability import ApplicableRequirement, Status, applicable, tier_of
 from finres.core.i18n import Language
@@ -36,7 +33,7 @@ from finres.web.assessments.models import (
     Result,
     ResultTally,
 )
-from finres.web.audit.log import trail_position
+from finres.web.audit import versioned
 from finres.web.frameworks.models import Framework
 from finres.web.language import current_language
 from finres.web.orgs.models import Organisation
@@ -466,32 +463,20 @@ def collect(
     return result
 
 
-# Keyed by the organisation's data version: a day only bounds what is kept.
-METRICS_CACHE_SECONDS = 24 * 60 * 60
-
-
 def for_organisation(organisation: Organisation, year: int | None = None) -> OrganisationMetrics:
-    """One organisation's metrics, kept in the cache under a version of everything they read:
-    the organisation's audit trail position (it moves with every change of its assessments,
-    results and profile), the frameworks' content, the year asked for and the current year.
-    The dashboard, its API and the board report read them on every view; computing them reads
+    """One organisation's metrics, kept under its audit trail position (``audit.versioned``)
+    with the profile, the frameworks' content, the year asked for and the current year: the
+    dashboard, its API and the board report read them on every view, and computing them reads
     every assessment of the institution's history."""
-    version = repr(
-        (
-            __version__,
-            organisation.pk,
-            organisation.profile_data(),
-            year,
-            timezone.localdate().year,
-            trail_position(organisation.pk),
-            list(Framework.objects.order_by("pk").values_list("pk", "content_hash", "active")),
-        )
+    found = versioned.cached(
+        organisation.pk,
+        "metrics",
+        lambda: collect([organisation], year)[organisation.pk],
+        organisation.profile_data(),
+        year,
+        timezone.localdate().year,
+        list(Framework.objects.order_by("pk").values_list("pk", "content_hash", "active")),
     )
-    key = "finres-metrics-" + hashlib.sha256(version.encode()).hexdigest()
-    found: OrganisationMetrics | None = cache.get(key)
-    if found is None:
-        found = collect([organisation], year)[organisation.pk]
-        cache.set(key, found, METRICS_CACHE_SECONDS)
     return dataclasses.replace(found, organisation=organisation)
 
 

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 
-from finres.web.audit import actions
+from finres.web.audit import actions, versioned
 from finres.web.audit.log import record_security_event
 from finres.web.evidence.models import Evidence
 from finres.web.improvements import queries as improvement_queries
@@ -98,7 +98,20 @@ class DashboardView(ReportsMixin, TemplateView):
     def late(self, today: dt.date, found: metrics.OrganisationMetrics) -> dict[str, Any]:
         """Overdue actions, lapsing exceptions, expiring evidence and compliant results whose
         evidence has expired: the counts for everyone who sees the dashboard, the items
-        themselves only for those who may read business data."""
+        themselves only for those who may read business data. Kept under the organisation's
+        audit trail position and the date (``audit.versioned``)."""
+        latest = [status.latest.pk for status in found.frameworks]
+        may_view = self.may(Action.VIEW)
+        return versioned.cached(
+            self.organisation.pk,
+            "dashboard-late",
+            lambda: self._late(today, latest, may_view),
+            today,
+            latest,
+            may_view,
+        )
+
+    def _late(self, today: dt.date, latest: list[int], may_view: bool) -> dict[str, Any]:
         plans = improvement_queries.overview(self.organisation, today, limit=LIST_LIMIT)
         current = self.scope(Evidence.objects.filter(superseded_by__isnull=True))
         soon = today + dt.timedelta(days=content.EXPIRING_DAYS)
@@ -111,11 +124,9 @@ class DashboardView(ReportsMixin, TemplateView):
             "expiring_days": content.EXPIRING_DAYS,
         }
         # The assessments the dashboard counts: each framework's latest up to the year.
-        unsupported = metrics.compliant_on_expired_evidence(
-            self.organisation, [status.latest.pk for status in found.frameworks], today
-        )
+        unsupported = metrics.compliant_on_expired_evidence(self.organisation, latest, today)
         late["unsupported_count"] = unsupported.count()
-        if self.may(Action.VIEW):
+        if may_view:
             late["unsupported"] = list(
                 unsupported.select_related("requirement", "assessment__framework").order_by(
                     "assessment__framework__code", "requirement__position"
