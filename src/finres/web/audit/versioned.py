@@ -33,4 +33,4 @@ def cached(organisation_id: int, name: str, compute: Callable[[], T], *parts: An
     if found is None:
         found = (compute(),)  # a tuple, so that a computed None is kept too
         cache.set(key, found, CACHE_SECONDS)
-    return found[0]  # type: ignore[no-any-return]
+    return found[0]
