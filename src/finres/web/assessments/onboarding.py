@@ -8,6 +8,7 @@ library the process loaded; the database copy of the library gives the rows resu
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finres import __version__
 from finres.core.applicability import Applicability, ApplicableRequirement, Status, applicable
 from finres.core.i18n import Language, label
 from finres.core.library import Library, load_library
@@ -160,6 +162,15 @@ class ApplicabilityDiff:
 
 
 LATEST_ASSESSMENTS_SHOWN = 5
+
+
+def items_version(organisation: Organisation, as_of: dt.date) -> str:
+    """What the list of applicable requirements depends on (the profile, the date, the
+    library's frameworks): the page keeps its rendered rows under it, since rendering several
+    hundred rows took most of the page's time."""
+    frameworks = list(Framework.objects.order_by("pk").values_list("pk", "content_hash", "active"))
+    payload = repr((__version__, organisation.profile_data(), as_of.isoformat(), frameworks))
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def attach_assessments(

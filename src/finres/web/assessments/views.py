@@ -612,6 +612,7 @@ class OnboardingView(AssessmentScoped, View):
             "result": result,
             "tier_band": tier_band,
             "groups": groups,
+            "items_version": onboarding.items_version(organisation, as_of),
             "difference": difference,
             "new_items": [titles[k] for k in difference.new],
             "removed_items": [(k, _library_title(k, language)) for k in difference.removed],
