@@ -159,7 +159,9 @@ class GroupView(ReportsMixin, TemplateView):
             for sub in self.organisation.descendants()
             if allows(roles.get(sub.pk), Action.REPORTS)
         ]
-        found = metrics.collect(members, _year_param(self.request))
+        year = _year_param(self.request)
+        # each organisation's metrics from the cache while its data has not changed
+        found = {member.pk: metrics.for_organisation(member, year) for member in members}
         lang = current_language()
         rows = []
         for organisation in members:
