@@ -199,6 +199,14 @@ if _s3 := _s3_storage():
 # shared by every process and machine. Without it, one process's memory (LocMemCache; the
 # production settings use a folder instead, shared by the processes of one machine).
 FINRES_REDIS_URL = os.environ.get("FINRES_REDIS_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        # Django's default of 300 entries is soon reached by rate-limit counters, charts and the
+        # organisations' figures; past it a third is dropped and computed again.
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
 if FINRES_REDIS_URL:
     CACHES = {
         "default": {
