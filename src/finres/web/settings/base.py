@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -199,7 +200,7 @@ if _s3 := _s3_storage():
 # shared by every process and machine. Without it, one process's memory (LocMemCache; the
 # production settings use a folder instead, shared by the processes of one machine).
 FINRES_REDIS_URL = os.environ.get("FINRES_REDIS_URL", "")
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         # Django's default of 300 entries is soon reached by rate-limit counters, charts and the
