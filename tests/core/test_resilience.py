@@ -268,3 +268,22 @@ def test_an_empty_name_stays_empty() -> None:
         }
     )
     assert graph.nodes["a"].name == "" and graph.scenarios["s"].name == ""
+
+
+@settings(max_examples=40, deadline=None)
+@given(graphs())
+def test_a_services_own_dependencies_give_its_own_outcome(data: dict[str, Any]) -> None:
+    """``dependencies_of`` keeps a node and everything it needs, nothing else: a service's
+    outcome on that part alone is its outcome on the whole graph."""
+    import networkx as nx
+
+    graph = build_graph(data)
+    whole = {s["id"]: s for s in analysis_data(analyse(graph))["services"]}
+    for service in graph.services():
+        own = graph.dependencies_of(service.id)
+        assert set(own.nodes) == {service.id} | nx.descendants(graph.digraph, service.id)
+        assert set(own.digraph.edges) == {
+            (a, b) for a, b in graph.digraph.edges if a in own.nodes and b in own.nodes
+        }
+        alone = {s["id"]: s for s in analysis_data(analyse(own))["services"]}
+        assert alone[service.id] == whole[service.id]

@@ -560,3 +560,21 @@ def test_a_graph_too_large_to_draw_says_so(
     monkeypatch.setattr(views, "DRAW_LIMIT", 4)
     body = ciso_client.get("/continuity/").content.decode()
     assert "<svg" not in body and "無法清楚繪製" in body
+
+
+def test_a_service_page_draws_what_the_service_depends_on(
+    ciso_client: Client, org: Organisation
+) -> None:
+    """Drawn from the service's own dependencies, so it stays readable in a large graph."""
+    text = EXAMPLE.replace(
+        "scenarios:", "  - {id: batch, kind: system, recovery_time: 1h}\nscenarios:"
+    )
+    report = import_text(org, text)
+    assert report.ok, report.problems
+    service = CriticalService.objects.get(organisation=org, node__code="svc")
+    page = ciso_client.get(f"/continuity/services/{service.pk}/").content.decode()
+    drawing = page.split("data-service-graph")[1].split("</svg>")[0]
+    for code in ("svc", "app", "db", "dc1", "dc2"):
+        assert f">{code}<" in drawing, code
+    assert ">batch<" not in drawing  # in the graph, not among the service's dependencies
+    assert "此服務所依賴者" in page

@@ -82,6 +82,13 @@ class Graph:
     def services(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.kind == NodeKind.SERVICE]
 
+    def dependencies_of(self, node_id: str) -> Graph:
+        """The part of the graph ``node_id`` stands on: the node and everything it needs,
+        directly or through others (what a service's own drawing shows)."""
+        keep = {node_id} | nx.descendants(self.digraph, node_id)
+        nodes = {code: node for code, node in self.nodes.items() if code in keep}
+        return Graph(nodes, dict(self.scenarios), nx.DiGraph(self.digraph.subgraph(keep)))
+
     def failed_by(self, scenario: Scenario) -> frozenset[str]:
         tagged = {n.id for n in self.nodes.values() if n.tags & set(scenario.fail_tagged)}
         return frozenset(scenario.fail) | tagged

@@ -163,6 +163,7 @@ class ServiceDetailView(OrganisationMixin, View):
         outcome = next((o for o in result.outcomes if o.service == service), None)
         impacts = sorted(service.impacts.all(), key=lambda i: ImpactRating.BUCKET_ORDER[i.bucket])
         context = {
+            **self.drawing(service, result),
             "object": service,
             "impacts": impacts,
             "impact_form": form or ImpactForm(),
@@ -173,6 +174,19 @@ class ServiceDetailView(OrganisationMixin, View):
         return render(
             request, "continuity/service_detail.html", context, status=400 if form else 200
         )
+
+    def drawing(self, service: CriticalService, result: graph.Result) -> dict[str, Any]:
+        """The service's own dependencies drawn (readable however large the whole graph is)."""
+        node = getattr(service, "node", None)
+        if result.graph is None or node is None or node.code not in result.graph.nodes:
+            return {"drawing": "", "too_large": False}
+        own = result.graph.dependencies_of(node.code)
+        if len(own.nodes) > DRAW_LIMIT:
+            return {"drawing": "", "too_large": True, "draw_limit": DRAW_LIMIT}
+        names = {code: n.name for code, n in result.nodes.items()}
+        points = {n.code for n, _s in result.single_points if n.code in own.nodes}
+        drawn = svg.draw(own, names, _("What the service depends on"), single_points=points)
+        return {"drawing": drawn, "too_large": False}
 
 
 class ServiceEditView(EditView):
