@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -24,13 +25,16 @@ PARENT_ENV = "FINRES_WORKER_PARENT"  # the embedded worker stops when this proce
 
 
 def _watch_parent(pid: int) -> None:
-    """Exit when the server that started this embedded worker is gone (killed, not stopped)."""
+    """Stop when the server that started this embedded worker is gone (killed, not stopped):
+    as on SIGTERM, so that the worker's own children (the pool and the beat) stop with it
+    instead of living on without a parent; ended outright if that takes too long."""
 
     def watch() -> None:
-        while True:
+        while os.getppid() == pid:
             time.sleep(2)
-            if os.getppid() != pid:
-                os._exit(0)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+        os._exit(0)
 
     threading.Thread(target=watch, name="finres-parent-watch", daemon=True).start()
 
