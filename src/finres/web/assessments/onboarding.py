@@ -168,7 +168,7 @@ def items_version(organisation: Organisation, as_of: dt.date) -> str:
     """What the list of applicable requirements depends on (the profile, the date, the
     library's frameworks): the page keeps its rendered rows under it, since rendering several
     hundred rows took most of the page's time."""
-    frameworks = list(Framework.objects.order_by("pk").values_list("pk", "content_hash", "active"))
+    frameworks = Framework.objects.content_version()
     payload = repr((__version__, organisation.profile_data(), as_of.isoformat(), frameworks))
     return hashlib.sha256(payload.encode()).hexdigest()
 

@@ -15,6 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from finres.web.language import current_language
 
 
+class FrameworkQuerySet(models.QuerySet["Framework"]):
+    def content_version(self) -> list[tuple[int, str, bool]]:
+        """Each framework's id, content hash and whether it is active: a version of the library
+        as loaded, for figures cached on what the library says."""
+        return list(self.order_by("pk").values_list("pk", "content_hash", "active"))
+
+
 class Framework(models.Model):
     code = models.CharField(_("id"), max_length=80, unique=True)
     name_zh = models.CharField(max_length=300, blank=True)
@@ -28,6 +35,8 @@ class Framework(models.Model):
     content_hash = models.CharField(max_length=64)
     active = models.BooleanField(default=True)
     synced = models.DateTimeField(auto_now=True)
+
+    objects = FrameworkQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]

@@ -6,27 +6,21 @@ request (one audited save of the organisation).
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from finres import __version__
 from finres.core import registers as core
+from finres.web.audit import versioned
 from finres.web.orgs.models import Organisation
 from finres.web.registers.forms import ApplyFactsForm
-from finres.web.registers.models import InformationSystem, Site, Supplier
-
-# Keyed by the registers' version: a day only bounds what is kept.
-FACTS_CACHE_SECONDS = 24 * 60 * 60
+from finres.web.registers.models import InformationSystem, Supplier
 
 FACT_LABELS = {
     core.RegisterFact.INTERNET_FACING_CORE_SYSTEMS: gettext_lazy(
@@ -110,38 +104,16 @@ def entries(
     return systems, suppliers
 
 
-def registers_version(organisation: Organisation) -> str:
-    """A key that changes with every change of what the facts read, from four small queries
-    instead of every entry: rows added or deleted change a table's count or the sum of its ids
-    (ids are never reused, so a new set has a larger sum), an edited system or supplier moves the
-    latest ``updated`` time (``auto_now``; the registers are never changed by bulk updates), and
-    the sites' countries are few enough to be read whole."""
-    systems = InformationSystem.objects.filter(organisation=organisation).aggregate(
-        n=Count("pk"), ids=Sum("pk"), changed=Max("updated")
-    )
-    suppliers = Supplier.objects.filter(organisation=organisation).aggregate(
-        n=Count("pk"), ids=Sum("pk"), changed=Max("updated")
-    )
-    links = InformationSystem.sites.through.objects.filter(
-        informationsystem__organisation=organisation
-    ).aggregate(n=Count("pk"), ids=Sum("pk"))
-    sites = list(
-        Site.objects.filter(organisation=organisation).order_by("pk").values_list("pk", "country")
-    )
-    payload = repr((__version__, core.HOME_COUNTRY, systems, suppliers, links, sites))
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
 def derive(organisation: Organisation) -> dict[core.RegisterFact, core.Derivation]:
-    """The derived facts, kept in the cache under the registers' version: judging 10,000
-    systems in Python on every view of the page or the API took 100 ms and more."""
-    key = f"finres-register-facts-{organisation.pk}-{registers_version(organisation)}"
-    found: dict[core.RegisterFact, core.Derivation] | None = cache.get(key)
-    if found is None:
-        systems, suppliers = entries(organisation)
-        found = core.derive_facts(systems, suppliers)
-        cache.set(key, found, FACTS_CACHE_SECONDS)
-    return found
+    """The derived facts, kept under the organisation's audit trail position
+    (``audit.versioned``): judging 10,000 systems in Python on every view of the page or the
+    API took 100 ms and more."""
+    return versioned.cached(
+        organisation.pk,
+        "register-facts",
+        lambda: core.derive_facts(*entries(organisation)),
+        core.HOME_COUNTRY,
+    )
 
 
 def current_facts(organisation: Organisation) -> dict[str, Any]:

@@ -475,7 +475,7 @@ def for_organisation(organisation: Organisation, year: int | None = None) -> Org
         organisation.profile_data(),
         year,
         timezone.localdate().year,
-        list(Framework.objects.order_by("pk").values_list("pk", "content_hash", "active")),
+        Framework.objects.content_version(),
     )
     return dataclasses.replace(found, organisation=organisation)
 
