@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularSwaggerView
 
 from finres.web import api
+from finres.web.choices import ChoiceSearchView
 from finres.web.schema import CachedSchemaView
 
 # Each app registers its API viewsets on the shared router in its ``api`` module.
@@ -40,6 +41,7 @@ urlpatterns = [
     path("incidents/", include("finres.web.incidents.urls")),
     path("audit/", include("finres.web.audit.urls")),
     path("jobs/", include("finres.web.jobs.urls")),
+    path("choices/<str:source>/", ChoiceSearchView.as_view(), name="choice-search"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include(api.router.urls)),
     path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),

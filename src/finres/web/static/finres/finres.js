@@ -5,3 +5,29 @@ document.addEventListener("change", (event) => {
     target.form.submit();
   }
 });
+
+// A register too large to offer whole (finres.web.choices): the search box beside its select
+// asks the server for the entries that match, keeping the ones already chosen.
+const choiceTimers = new WeakMap();
+document.addEventListener("input", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.choicesFor) return;
+  clearTimeout(choiceTimers.get(box));
+  choiceTimers.set(box, setTimeout(() => findChoices(box), 250));
+});
+
+async function findChoices(box) {
+  const select = document.getElementById(box.dataset.choicesFor);
+  if (!select) return;
+  const url = new URL(select.dataset.choicesUrl, window.location.href);
+  url.searchParams.set("q", box.value.trim());
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  if (!response.ok) return;
+  const found = await response.json();
+  const kept = [...select.options].filter((option) => option.selected || option.value === "");
+  const keptValues = new Set(kept.map((option) => option.value));
+  const offered = found.results
+    .filter((entry) => !keptValues.has(entry.value))
+    .map((entry) => new Option(entry.label, entry.value));
+  select.replaceChildren(...kept, ...offered);
+}
