@@ -101,3 +101,30 @@ def test_the_dashboards_late_items_follow_every_change(ciso_client: Any, org: Or
     assert late() == (1, 1)
     link.delete()
     assert late() == (0, 1)
+
+
+def test_security_events_leave_the_cached_figures_in_place(
+    org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Log-ins, exports and downloads change no data: the figures are not computed again after
+    them (downloading the board report every minute would otherwise keep the dashboard cold),
+    and the next change of data is seen at once."""
+    from finres.web.audit import actions
+    from finres.web.audit.log import data_position, record_security_event
+
+    first = make_assessment(org, ISO, 2025, 12)
+    metrics.for_organisation(org)
+    position = data_position(org.pk)
+    computed: list[int] = []
+    collect = metrics.collect
+    monkeypatch.setattr(metrics, "collect", lambda *a, **k: computed.append(1) or collect(*a, **k))
+    for action in (actions.LOGIN, actions.EXPORT, actions.DOWNLOAD):
+        record_security_event(action, username="someone", organisation_id=org.pk, target=first)
+    assert data_position(org.pk) == position
+    assert metrics.for_organisation(org) == fresh(org) and computed == [1]  # only fresh() ran
+    row = first.results.order_by("pk").first()
+    assert row is not None
+    row.result, row.maturity_level = Result.COMPLIANT, 3
+    row.save()
+    assert data_position(org.pk) != position
+    assert metrics.for_organisation(org) == fresh(org)

@@ -54,6 +54,8 @@ SECURITY_ACTIONS: dict[str, Promise] = {
     CHAIN_KEYED: _("audit chain keyed"),
 }
 LABELS: dict[str, Promise] = {**CHANGE_ACTIONS, **SECURITY_ACTIONS}
+# The codes of events that change no data (``log.data_position`` passes over them).
+SECURITY_CODES: tuple[str, ...] = tuple(SECURITY_ACTIONS)
 
 # The object type of security events that concern no particular object (log-ins, tokens).
 SECURITY_MODEL = "security"

@@ -261,14 +261,17 @@ def bulk(
         collector.write()
 
 
-def trail_position(organisation_id: int) -> tuple[int, str]:
-    """The sequence and hash of the organisation's latest audit event ((0, "") before any). It
-    moves with every change of the organisation's data, since every change is recorded (bulk
-    ones as one event), so it serves as the version of anything computed from that data; the
-    hash tells apart an event rolled back from the one that later takes its sequence. One read
-    of the (organisation, sequence) index."""
+def data_position(organisation_id: int) -> tuple[int, str]:
+    """The sequence and hash of the latest audit event that changed the organisation's data
+    ((0, "") before any). It moves with every change of that data, since every change is
+    recorded (bulk ones as one event), so it serves as the version of anything computed from
+    the data; the hash tells apart an event rolled back from the one that later takes its
+    sequence. Security events (log-ins, exports, downloads) change no data and would otherwise
+    move it with every report someone downloads. Read backwards on the (organisation,
+    sequence) index, passing over the security events that followed the latest change."""
     found = (
         AuditEvent.objects.filter(organisation_id=organisation_id)
+        .exclude(action__in=actions.SECURITY_CODES)
         .order_by("-sequence")
         .values_list("sequence", "hash")
         .first()

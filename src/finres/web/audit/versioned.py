@@ -2,9 +2,10 @@
 audit trail position.
 
 Every change of an organisation's data is recorded in its audit trail (a bulk change as one
-event), so the sequence and hash of its latest event are a version of everything computed from
-that data: a cached figure is used while the trail has not moved and computed again at the first
-change, whatever process made it. What else a figure depends on (today's date, the profile, the
+event), so the sequence and hash of its latest change (``log.data_position``; security events
+such as log-ins and exports change no data) are a version of everything computed from that
+data: a cached figure is used while no change follows and computed again at the first change,
+whatever process made it. What else a figure depends on (today's date, the profile, the
 library's content, who asks) goes into ``parts``.
 """
 
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 
 from finres import __version__
-from finres.web.audit.log import trail_position
+from finres.web.audit.log import data_position
 
 T = TypeVar("T")
 
@@ -27,7 +28,7 @@ CACHE_SECONDS = 24 * 60 * 60
 
 def cached(organisation_id: int, name: str, compute: Callable[[], T], *parts: Any) -> T:
     """``compute()``, or what it gave for the same organisation data and ``parts``."""
-    version = repr((__version__, name, organisation_id, trail_position(organisation_id), parts))
+    version = repr((__version__, name, organisation_id, data_position(organisation_id), parts))
     key = f"finres-{name}-" + hashlib.sha256(version.encode()).hexdigest()
     found = cache.get(key)
     if found is None:
