@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page
 
 from finres.core.library import Library, load_library
@@ -162,3 +165,43 @@ def shots(tmp_path: Path) -> Callable[[Page, str], Path]:
         return path
 
     return shoot
+
+
+# --- a page as a demo person, logged in without the log-in form ----------------------------------
+
+
+def session_for(username: str) -> str:
+    """A logged-in session (second factor confirmed) for a demo user, as its cookie value."""
+    user = get_user_model().objects.get(username=username)
+    client = Client()
+    client.force_login(user)
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="browser", defaults={"confirmed": True}
+    )
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return str(client.cookies["sessionid"].value)
+
+
+@pytest.fixture
+def page_as(
+    playwright_browser: Any, demo_site: DemoSite
+) -> Iterator[Callable[[str, str, int], Page]]:
+    contexts: list[Any] = []
+
+    def make(username: str, language: str, width: int) -> Page:
+        context = playwright_browser.new_context(
+            base_url=demo_site.url, viewport={"width": width, "height": 900}
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        cookies = [{"name": "sessionid", "value": session_for(username), "url": demo_site.url}]
+        cookies.append({"name": "django_language", "value": language, "url": demo_site.url})
+        context.add_cookies(cookies)
+        contexts.append(context)
+        page: Page = context.new_page()
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

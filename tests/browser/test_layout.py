@@ -3,60 +3,18 @@ no page wider than a 375-pixel phone, and the site's icon."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page
 
 from finres.web.assessments.models import Assessment, RequirementResult
 from finres.web.improvements.models import Finding
 from finres.web.reports.models import BoardReport
-from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.support import DemoSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def session_for(username: str) -> str:
-    """A logged-in session (second factor confirmed) for a demo user, as its cookie value."""
-    user = get_user_model().objects.get(username=username)
-    client = Client()
-    client.force_login(user)
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, name="layout", defaults={"confirmed": True}
-    )
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return str(client.cookies["sessionid"].value)
-
-
-@pytest.fixture
-def page_as(
-    playwright_browser: Any, demo_site: DemoSite
-) -> Iterator[Callable[[str, str, int], Page]]:
-    contexts: list[Any] = []
-
-    def make(username: str, language: str, width: int) -> Page:
-        context = playwright_browser.new_context(
-            base_url=demo_site.url, viewport={"width": width, "height": 900}
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        cookies = [{"name": "sessionid", "value": session_for(username), "url": demo_site.url}]
-        cookies.append({"name": "django_language", "value": language, "url": demo_site.url})
-        context.add_cookies(cookies)
-        contexts.append(context)
-        page: Page = context.new_page()
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 NAV_TOPS = "[...document.querySelectorAll('.mainnav a')].map(a => a.getBoundingClientRect().top)"
