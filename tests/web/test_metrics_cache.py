@@ -110,21 +110,21 @@ def test_security_events_leave_the_cached_figures_in_place(
     them (downloading the board report every minute would otherwise keep the dashboard cold),
     and the next change of data is seen at once."""
     from finres.web.audit import actions
-    from finres.web.audit.log import data_position, record_security_event
+    from finres.web.audit.log import record_security_event, trail_position
 
     first = make_assessment(org, ISO, 2025, 12)
     metrics.for_organisation(org)
-    position = data_position(org.pk)
+    position = trail_position(org.pk)
     computed: list[int] = []
     collect = metrics.collect
     monkeypatch.setattr(metrics, "collect", lambda *a, **k: computed.append(1) or collect(*a, **k))
     for action in (actions.LOGIN, actions.EXPORT, actions.DOWNLOAD):
         record_security_event(action, username="someone", organisation_id=org.pk, target=first)
-    assert data_position(org.pk) == position
+    assert trail_position(org.pk) == position
     assert metrics.for_organisation(org) == fresh(org) and computed == [1]  # only fresh() ran
     row = first.results.order_by("pk").first()
     assert row is not None
     row.result, row.maturity_level = Result.COMPLIANT, 3
     row.save()
-    assert data_position(org.pk) != position
+    assert trail_position(org.pk) != position
     assert metrics.for_organisation(org) == fresh(org)

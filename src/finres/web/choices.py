@@ -177,7 +177,7 @@ class ChoiceSearchView(OrganisationMixin, View):
             raise Http404("no such register") from error
         if not searchable(model):
             raise Http404("no such register")
-        columns = model.choice_label_fields  # type: ignore[attr-defined]
+        columns = model.choice_label_fields
         rows = self.scope(model.objects.all())
         for word in request.GET.get("q", "")[:100].split()[:5]:  # each word in some column
             matches = Q()

@@ -261,21 +261,18 @@ def bulk(
         collector.write()
 
 
-def data_position(organisation_id: int) -> tuple[int, str]:
-    """The sequence and hash of the latest audit event that changed the organisation's data
+def trail_position(organisation_id: int, *, changes_only: bool = True) -> tuple[int, str]:
+    """The sequence and hash of the organisation's latest audit event that changed its data
     ((0, "") before any). It moves with every change of that data, since every change is
     recorded (bulk ones as one event), so it serves as the version of anything computed from
     the data; the hash tells apart an event rolled back from the one that later takes its
     sequence. Security events (log-ins, exports, downloads) change no data and would otherwise
-    move it with every report someone downloads. Read backwards on the (organisation,
-    sequence) index, passing over the security events that followed the latest change."""
-    found = (
-        AuditEvent.objects.filter(organisation_id=organisation_id)
-        .exclude(action__in=actions.SECURITY_CODES)
-        .order_by("-sequence")
-        .values_list("sequence", "hash")
-        .first()
-    )
+    move it with every report someone downloads; ``changes_only=False`` counts them too (the
+    version of the trail itself). Read backwards on the (organisation, sequence) index."""
+    events = AuditEvent.objects.filter(organisation_id=organisation_id)
+    if changes_only:
+        events = events.exclude(action__in=actions.SECURITY_CODES)
+    found = events.order_by("-sequence").values_list("sequence", "hash").first()
     return found or (0, "")
 
 
