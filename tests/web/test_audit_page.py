@@ -153,3 +153,21 @@ def test_the_export_is_readable_json_and_formula_safe(client_for, org, make_user
 def test_formula_safe_neutralises_every_dangerous_start(value: str) -> None:
     assert formula_safe(value) == "'" + value
     assert formula_safe("plain") == "plain" and formula_safe(None) == ""
+
+
+def test_the_object_type_filter_offers_each_type_in_the_trail_as_it_appears(
+    client_for, org, make_user
+) -> None:
+    from finres.web.registers.models import Site
+
+    client = client_for(Role.AUDITOR, org)
+
+    def offered() -> set[str]:
+        form = client.get(reverse("audit:list")).context["form"]
+        return {value for value, _label in form.fields["model"].choices if value}
+
+    before = offered()
+    assert "registers.site" not in before
+    assert offered() == before  # kept while the trail has not moved
+    Site.objects.create(organisation=org, code="DC-1", name="Main data centre")
+    assert offered() == before | {"registers.site"}

@@ -128,3 +128,45 @@ def test_security_events_leave_the_cached_figures_in_place(
     row.save()
     assert trail_position(org.pk) != position
     assert metrics.for_organisation(org) == fresh(org)
+
+
+def test_a_draft_board_reports_plans_and_evidence_follow_every_change(org: Organisation) -> None:
+    """The draft's findings, plans and evidence figures are kept until the data changes: a new
+    finding, its closing and an evidence file's expiry each show at once."""
+    from django.utils import timezone
+
+    from finres.web.improvements.models import Finding
+    from finres.web.reports import content
+
+    year = timezone.localdate().year
+
+    def figures() -> dict[str, Any]:
+        built = content.build(org, year)
+        return {key: built[key] for key in built if key not in ("generated",)}
+
+    def fresh_plans() -> dict[str, Any]:
+        return {
+            **content.improvements_data(org, year, content.as_of_for(year)),
+            "evidence": content.evidence_data(org, content.as_of_for(year)),
+        }
+
+    start = figures()
+    finding = Finding.objects.create(
+        organisation=org, title="Late patching", severity=Finding.Severity.HIGH
+    )
+    opened = figures()
+    assert opened != start
+    finding.status, finding.closed_at = Finding.Status.CLOSED, timezone.now()
+    finding.save()
+    closed = figures()
+    assert closed != opened
+    Evidence.objects.create(
+        organisation=org,
+        title="Expired pen test",
+        kind="link",
+        url="https://example.org/report",
+        expiry_date=dt.date(2020, 1, 1),
+    )
+    expired = figures()
+    assert expired != closed
+    assert {key: expired[key] for key in fresh_plans()} == fresh_plans()

@@ -262,8 +262,8 @@ def test_list_counts_are_kept_until_the_organisations_data_changes(
 def test_every_page_equals_djangos_whether_read_from_the_start_or_the_end(
     org: Organisation, order: tuple[str, ...], per_page: int, orphans: int
 ) -> None:
-    """Pages past the middle are read from the end when the order ends with the id; any other
-    order, and every page, is as Django's paginator gives it."""
+    """Pages past the middle are read from the end when the order tells the rows apart; any
+    other order, and every page, is as Django's paginator gives it."""
     from finres.web.paging import IdsFirstPaginator
 
     populate(org, 3)
@@ -276,3 +276,25 @@ def test_every_page_equals_djangos_whether_read_from_the_start_or_the_end(
     assert ours.num_pages == django.num_pages >= 3
     for number in ours.page_range:
         assert [f.pk for f in ours.page(number)] == [f.pk for f in django.page(number)], number
+
+
+@pytest.mark.parametrize("order", [("code",), ("-code",), ("name",)])
+def test_a_register_ordered_by_its_code_is_read_from_the_end_as_well(
+    org: Organisation, other_org: Organisation, order: tuple[str, ...]
+) -> None:
+    """A code is unique within an organisation: its order tells the systems apart, and the
+    last pages read from the end equal Django's; a name may repeat, so it is read from the
+    start."""
+    from finres.web.paging import IdsFirstPaginator, _without_ties
+    from finres.web.registers.models import InformationSystem
+
+    for organisation in (org, other_org):
+        InformationSystem.objects.bulk_create(
+            InformationSystem(organisation=organisation, code=f"S{n:03d}", name=f"系統 {n % 4}")
+            for n in (7, 3, 11, 1, 9, 5, 2, 8, 10, 4, 6)
+        )
+    rows = InformationSystem.objects.filter(organisation=org).order_by(*order)
+    assert _without_ties(rows) == (order != ("name",))
+    ours, django = IdsFirstPaginator(rows, 3), Paginator(rows, 3)
+    for number in ours.page_range:
+        assert [s.pk for s in ours.page(number)] == [s.pk for s in django.page(number)], number

@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import QuerySet, UniqueConstraint
 from django.utils.functional import cached_property
 
 from finres.web.audit import versioned
@@ -76,15 +76,32 @@ class IdsFirstPaginator(Paginator):
     def _ids(self, rows: QuerySet[Any], bottom: int, top: int) -> list[Any]:
         """The ids of rows ``bottom`` to ``top``; a page in the list's second half is read from
         its end (the order reversed), so that the last page costs what the first does instead
-        of the database stepping over every row before it. Only for an order that ends with
-        the id, where the reversed order is exactly the mirror."""
-        if bottom * 2 <= self.count or not _ends_with_the_id(rows):
+        of the database stepping over every row before it. Only where no two rows tie in the
+        list's order, so that the reversed order is exactly the mirror."""
+        if bottom * 2 <= self.count or not _without_ties(rows):
             return list(rows.values_list("pk", flat=True)[bottom:top])
         from_end = self.count - top
         mirrored = rows.reverse().values_list("pk", flat=True)[from_end : self.count - bottom]
         return list(mirrored)[::-1]
 
 
-def _ends_with_the_id(rows: QuerySet[Any]) -> bool:
-    order = list(rows.query.order_by) or list(rows.model._meta.ordering)
-    return bool(order) and str(order[-1]).lstrip("-") in ("pk", rows.model._meta.pk.name)
+def _without_ties(rows: QuerySet[Any]) -> bool:
+    """Whether the order tells every row apart within one organisation (every paged list is
+    one organisation's): it ends with the id, or names a unique field, or every field of a
+    unique constraint besides the organisation (a register's code)."""
+    terms = list(rows.query.order_by) or list(rows.model._meta.ordering)
+    if not terms or not all(isinstance(term, str) for term in terms):
+        return False
+    meta = rows.model._meta
+    names = {term.lstrip("-") for term in terms}
+    if terms[-1].lstrip("-") in ("pk", meta.pk.name):
+        return True
+    if any(field.unique and field.name in names for field in meta.concrete_fields):
+        return True
+    return any(
+        isinstance(constraint, UniqueConstraint)
+        and constraint.condition is None
+        and constraint.fields
+        and set(constraint.fields) - {"organisation"} <= names
+        for constraint in meta.constraints
+    )

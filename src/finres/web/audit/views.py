@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
-from finres.web.audit import actions, present
+from finres.web.audit import actions, present, versioned
 from finres.web.audit.log import record_security_event
 from finres.web.audit.models import AuditEvent
 from finres.web.jobs import kinds as job_kinds
@@ -77,11 +77,13 @@ class AuditMixin(OrganisationMixin):
         return queryset.filter(organisation_id=self.organisation.pk)
 
     def filter_form(self) -> FilterForm:
-        models = list(
-            self.scope(AuditEvent.objects.all())
-            .order_by()
-            .values_list("model", flat=True)
-            .distinct()
+        def object_types() -> list[str]:
+            events = self.scope(AuditEvent.objects.all()).order_by()
+            return list(events.values_list("model", flat=True).distinct())
+
+        # the kinds of object in the trail, read from every event once per version of the trail
+        models = versioned.cached(
+            self.organisation.pk, "audit-object-types", object_types, of_the_trail=True
         )
         return FilterForm(self.request.GET or None, models)
 

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from finres.core.i18n import LANGUAGES, Language
+from finres.web.audit import versioned
 from finres.web.evidence.models import Evidence
 from finres.web.improvements.models import Finding, Milestone, RiskException
 from finres.web.incidents.services import major_incident_rows
@@ -223,6 +224,17 @@ def build(organisation: Organisation, year: int) -> dict[str, Any]:
     """Every figure the board report shows for ``year``, from the platform's data."""
     as_of = as_of_for(year)
     found = metrics.for_organisation(organisation, year)
+    # plans, exceptions and evidence as at the date: kept until the organisation's data changes
+    plans_and_evidence = versioned.cached(
+        organisation.pk,
+        "board-report-plans-evidence",
+        lambda: {
+            **improvements_data(organisation, year, as_of),
+            "evidence": evidence_data(organisation, as_of),
+        },
+        year,
+        as_of,
+    )
     return {
         "version": SNAPSHOT_VERSION,
         "generated": timezone.now().isoformat(timespec="seconds"),
@@ -233,8 +245,7 @@ def build(organisation: Organisation, year: int) -> dict[str, Any]:
         "frameworks": frameworks_data(found),
         "compliance": compliance_total(found),
         "maturity": maturity_data(found),
-        **improvements_data(organisation, year, as_of),
-        "evidence": evidence_data(organisation, as_of),
+        **plans_and_evidence,
     }
 
 
