@@ -392,3 +392,41 @@ def test_index_and_report_pages_stay_within_a_query_budget(
         assert ciso_client.get(reverse("reports:index")).status_code == 200
     with django_assert_max_num_queries(22):
         assert ciso_client.get(reverse("reports:board_detail", args=[report.pk])).status_code == 200
+
+
+def test_a_chart_is_drawn_again_only_for_a_change_it_can_show(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One result among thousands moves a share by less than a tenth of a percent, a score by
+    less than a hundredth: the chart already drawn is kept; a visible change is drawn."""
+    from django.core.cache import cache
+
+    from finres.web.reports import charts
+
+    cache.clear()
+    drawn: list[str] = []
+    render = charts._render
+    monkeypatch.setattr(
+        charts,
+        "_render",
+        lambda figure, output, salt: drawn.append(salt) or render(figure, output, salt),
+    )
+    labels = ["ISO/IEC 27001:2022"]
+
+    def bars(compliant: int) -> str | bytes:
+        return charts.stacked_bars(
+            labels,
+            [("compliant", "符合", [compliant]), ("partial", "部分符合", [6000 - compliant])],
+        )
+
+    def scores(value: float) -> str | bytes:
+        return charts.radar(
+            ["GV", "ID", "PR"], [charts.Series("2026", [value, 2.0, 3.0], "current")]
+        )
+
+    first = bars(3000)
+    assert bars(3001) == first and len(drawn) == 1  # 50.00 % → 50.02 %
+    assert bars(3100) != first and len(drawn) == 2  # 51.7 %
+    shown = scores(2.5)
+    assert scores(2.5004) == shown and len(drawn) == 3
+    assert scores(2.6) != shown and len(drawn) == 4

@@ -19,6 +19,7 @@ without a global lock.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import io
@@ -245,6 +246,22 @@ def _cached(kind: str, output: Output, payload: Any, draw: Any) -> str | bytes:
     return rendered
 
 
+def _share(count: int, total: int) -> float:
+    return round(count / total * 100, 1) if total else 0.0
+
+
+def _drawn(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def _to_hundredths(series: Sequence[Series]) -> list[Series]:
+    """Scores to a hundredth (a third of a point on a chart of five levels): a change no chart
+    can show draws nothing again."""
+    return [
+        dataclasses.replace(item, values=[_drawn(v, 2) for v in item.values]) for item in series
+    ]
+
+
 def _nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
@@ -265,6 +282,7 @@ def radar(
     output: Output = "svg",
 ) -> str | bytes:
     """A radar (spider) chart of scores between 0 and ``maximum``, one polygon per series."""
+    series = _to_hundredths(series)
     payload = {
         "axes": list(axes),
         "series": [[s.label, list(s.values), s.kind] for s in series],
@@ -352,6 +370,7 @@ def trend(
     output: Output = "svg",
 ) -> str | bytes:
     """Scores per year, one line per series (a ``current`` series is drawn bold)."""
+    series = _to_hundredths(series)
     payload = {
         "years": list(years),
         "series": [[s.label, list(s.values), s.kind] for s in series],
@@ -400,18 +419,23 @@ def stacked_bars(
 
     Each bar shows shares of its total, so frameworks of different sizes compare.
     """
-    payload = {"labels": list(labels), "segments": [list(s) for s in segments], "title": title}
+    totals = [sum(seg[2][i] for seg in segments) for i in range(len(labels))]
+    # Shares to a tenth of a percent (a third of a point on the bar): a change the bar cannot
+    # show, one result among thousands, draws nothing again.
+    shared = [
+        (key, legend, [_share(c, t) for c, t in zip(counts, totals, strict=True)])
+        for key, legend, counts in segments
+    ]
+    payload = {"labels": list(labels), "segments": shared, "title": title}
 
     def draw() -> Figure:
         height = 1.0 + 0.42 * max(1, len(labels))
         figure = Figure(figsize=(6.4, height))
         _title(figure, title)
         ax = figure.add_subplot()
-        totals = [sum(seg[2][i] for seg in segments) for i in range(len(labels))]
         left = [0.0] * len(labels)
         positions = list(range(len(labels)))
-        for key, legend, counts in segments:
-            shares = [(c / t * 100) if t else 0.0 for c, t in zip(counts, totals, strict=True)]
+        for key, legend, shares in shared:
             ax.barh(
                 positions,
                 shares,
