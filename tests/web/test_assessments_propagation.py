@@ -198,3 +198,34 @@ def test_propagation_queries_do_not_grow_with_the_results(org, three) -> None:
     assert len(many.captured_queries) <= len(few.captured_queries) + 2  # one more bulk batch
     # (+3 at most: the maintained result counts are refreshed, with a row lock on PostgreSQL)
     assert len(many.captured_queries) < 23
+
+
+def test_proposals_after_each_change_equal_a_whole_propagation(org, three) -> None:
+    """After any sequence of single changes, each propagated to the rows its requirement
+    reaches, propagating the whole assessment again changes nothing."""
+    import random
+
+    twse, csf, iso = three[TWSE], three[CSF], three[ISO]
+    rng = random.Random(2026)
+    mapped = [row_of(twse, code) for code in (ISMS, EMAIL_RULES, ANTIVIRUS)]
+    others = list(twse.results.order_by("pk"))
+    choices = [Result.COMPLIANT, Result.PARTIAL, Result.NON_COMPLIANT, Result.NOT_ASSESSED]
+
+    def state() -> list[tuple]:
+        rows = RequirementResult.objects.filter(assessment__in=[csf, iso]).order_by("pk")
+        return [(r.pk, r.proposed_result, r.proposal_state, r.proposal_provenance) for r in rows]
+
+    for step in range(40):
+        source = twse if step % 5 else iso  # contributions from another assessment are kept
+        pool = mapped + rng.sample(others, 3) if source is twse else list(iso.results.all()[:20])
+        row = RequirementResult.objects.get(pk=rng.choice(pool).pk)
+        row.result = rng.choice(choices)
+        row.save()
+        proposals.after_result_change(row)
+        if step % 10 == 9:
+            reached = state()
+            assert any(proposal for _pk, proposal, _s, _p in reached)
+            for assessment in (twse, iso):
+                report = proposals.propose_from(assessment)
+                assert (report.proposed, report.cleared) == (0, 0)
+            assert state() == reached

@@ -9,7 +9,7 @@ the most restrictive of everything currently proposed for the requirement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,12 +136,17 @@ def holders_of(assessment: Assessment) -> dict[Ref, Outcome]:
     return {Ref(code, requirement): Outcome(result) for requirement, result in rows}
 
 
-def propose_from(assessment: Assessment) -> PropagationReport:
+def propose_from(
+    assessment: Assessment, changed: Collection[int] | None = None
+) -> PropagationReport:
     """Write the proposals ``assessment``'s results make on the other open assessments.
 
     A bounded number of queries whatever the size: the mappings (one), the holders (one), the
     requirements of the source (one), the receiving rows (one), bulk updates and one summary
-    event in the audit trail.
+    event in the audit trail. With ``changed`` (the requirements whose result just changed),
+    only the rows those requirements reach are written again: every other row's proposal from
+    this assessment is what it was (a row's contributions are still read from every result
+    of the assessment).
     """
     report = PropagationReport(assessment)
     targets = open_targets(assessment)
@@ -153,7 +158,11 @@ def propose_from(assessment: Assessment) -> PropagationReport:
     source_code = assessment.framework.code
     # Every requirement reachable from this framework, whatever its result now: a proposal made
     # earlier from a result since withdrawn has to be found to be withdrawn too.
-    source_refs = {ref for ref in pks if ref.framework == source_code}
+    source_refs = {
+        ref
+        for ref, pk in pks.items()
+        if ref.framework == source_code and (changed is None or pk in changed)
+    }
     target_frameworks = {t.framework.code for t in targets}
     reachable = {
         receiver
@@ -236,11 +245,12 @@ def propose_from(assessment: Assessment) -> PropagationReport:
 
 
 def after_result_change(row: RequirementResult) -> PropagationReport | None:
-    """Propagate again from the row's assessment after a person changed its result."""
+    """Propagate again from the row's assessment after a person changed its result: to the
+    rows its requirement reaches."""
     assessment = row.assessment
     if assessment.status != Assessment.Status.IN_PROGRESS:
         return None
-    return propose_from(assessment)
+    return propose_from(assessment, changed={row.requirement_id})
 
 
 def accept(row: RequirementResult) -> None:
