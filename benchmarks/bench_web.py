@@ -63,16 +63,29 @@ def environment() -> dict[str, Any]:
 
 
 def cold_probe(data_dir: str, username: str) -> dict[str, Any]:
-    """In a fresh process: Django start-up and the first requests of some pages."""
+    """In a fresh process started as ``finres serve`` starts one (Django set up, then the
+    server's warm-up before it listens): the first requests of some pages, and the first board
+    report PDF with the resident memory it added."""
     start = time.perf_counter()
     web_data.setup_django(data_dir)
     import web_measure
     from django.contrib.auth import get_user_model
 
+    from finres.web import serving
+
     setup_ms = (time.perf_counter() - start) * 1000
+    warmed: list[float] = []
+    start = time.perf_counter()
+    web_measure.with_extra_memory(serving.warm_up, warmed)()
+    warm_up_ms = (time.perf_counter() - start) * 1000
     user = get_user_model().objects.get(username=username)
     client = web_measure.login_client(user)
-    out: dict[str, Any] = {"django_setup_ms": round(setup_ms, 1), "first_requests": []}
+    out: dict[str, Any] = {
+        "django_setup_ms": round(setup_ms, 1),
+        "warm_up_ms": round(warm_up_ms, 1),
+        "warm_up_memory_mib": round(warmed[0], 1),
+        "first_requests": [],
+    }
     for name, url in (
         ("reports:dashboard", "/"),
         ("assessments:list", "/assessments/"),
@@ -88,6 +101,21 @@ def cold_probe(data_dir: str, username: str) -> dict[str, Any]:
                 "status": response.status_code,
             }
         )
+    # the board report PDF rendered in this fresh process: fonts and WeasyPrint loaded by it
+    from finres.web.orgs.models import Membership
+    from finres.web.reports.documents import board_report_pdf
+    from finres.web.reports.models import BoardReport
+
+    mine = Membership.objects.filter(user=user).values("organisation")
+    report = BoardReport.objects.filter(organisation__in=mine).order_by("-year").first()
+    if report is not None:
+        extra: list[float] = []
+        start = time.perf_counter()
+        web_measure.with_extra_memory(lambda: board_report_pdf(report), extra)()
+        out["first_board_report_pdf"] = {
+            "ms": round((time.perf_counter() - start) * 1000, 1),
+            "extra_memory_mib": round(extra[0], 1),
+        }
     return out
 
 
@@ -208,9 +236,11 @@ def table(result: dict[str, Any]) -> str:
         if section in result:
             lines += ["", f"{section:<58} {'p50 ms':>8} {'p95 ms':>8} {'first ms':>9}"]
             for row in result[section]:
+                memory = row.get("extra_memory_mib")
                 lines.append(
                     f"{row['name']:<58} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
                     f"{row['first_ms']:>9.1f} {row['queries']:>8}"
+                    + (f"  +{memory:.0f} MiB" if memory is not None else "")
                 )
     for error in result.get("errors", []):
         lines += ["", f"failed: {error}"]
@@ -222,9 +252,20 @@ def table(result: dict[str, Any]) -> str:
         if "error" in cold:
             lines += ["", f"cold start failed: {cold['error']}"]
         else:
-            lines += ["", f"fresh process: Django set up in {cold['django_setup_ms']:.0f} ms"]
+            lines += [
+                "",
+                f"fresh process: Django set up in {cold['django_setup_ms']:.0f} ms, the "
+                f"server's warm-up {cold.get('warm_up_ms', 0):.0f} ms "
+                f"(+{cold.get('warm_up_memory_mib', 0):.0f} MiB), before it listens",
+            ]
             for row in cold["first_requests"]:
                 lines.append(f"  first {row['name']}: {row['ms']:.0f} ms ({row['queries']} q)")
+            if "first_board_report_pdf" in cold:
+                pdf = cold["first_board_report_pdf"]
+                lines.append(
+                    f"  first board report PDF: {pdf['ms']:.0f} ms, "
+                    f"+{pdf['extra_memory_mib']:.0f} MiB resident"
+                )
     if result.get("not_measured"):
         lines += ["", "not measured:"]
         lines += [f"  {o['name']} ({o['route']}): {o['reason']}" for o in result["not_measured"]]

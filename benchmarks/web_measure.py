@@ -13,6 +13,7 @@ import io
 import math
 import re
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -561,13 +562,17 @@ def job_documents(client: Any, report: Any, repeats: int) -> list[dict[str, Any]
     try:
         for name, view in (("PDF", "reports:board_pdf"), ("DOCX", "reports:board_docx")):
             url = reverse(view, args=[report.pk])
+            extra: list[float] = []
             runs = [
                 (
                     _operation(
                         f"board report {name} (job: request)", _getter(client.get, url), 1, _ok
                     ),
                     _operation(
-                        f"board report {name} (job: run)", work, 1, lambda s: s == "succeeded"
+                        f"board report {name} (job: run)",
+                        with_extra_memory(work, extra),
+                        1,
+                        lambda s: s == "succeeded",
                     ),
                 )
                 for _ in range(repeats)
@@ -578,6 +583,8 @@ def job_documents(client: Any, report: Any, repeats: int) -> list[dict[str, Any]
                 row.update(
                     p50_ms=round(p50(times), 1), p95_ms=round(p95(times), 1), runs=len(times)
                 )
+                if k == 1:  # the most memory one run needed above the process before it
+                    row["extra_memory_mib"] = round(max(extra), 1)
                 rows.append(row)
     finally:
         if waited is None:
@@ -585,6 +592,38 @@ def job_documents(client: Any, report: Any, repeats: int) -> list[dict[str, Any]
         else:
             settings.FINRES_JOB_WAIT_SECONDS = waited
     return rows
+
+
+def _resident_mib() -> float:
+    """The process's resident memory now (Linux), C libraries' allocations included."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def with_extra_memory(run: Callable[[], Any], into: list[float]) -> Callable[[], Any]:
+    """``run`` that appends to ``into`` how far the resident memory rose above where it started
+    while it ran (MiB; sampled every 5 ms by a thread: what a worker process needs on top)."""
+
+    def measured() -> Any:
+        start, peak, done = _resident_mib(), [0.0], threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.005):
+                peak[0] = max(peak[0], _resident_mib())
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            return run()
+        finally:
+            done.set()
+            sampler.join()
+            into.append(max(peak[0], _resident_mib()) - start)
+
+    return measured
 
 
 def _getter(get: Callable[[str], Any], url: str) -> Callable[[], Any]:
