@@ -75,7 +75,8 @@ class RequirementViewSet(_LibraryViewSet):
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset().select_related("framework", "parent")
-        return queryset.order_by("framework__code", "position")
+        # the id last: no two rows tie, so the last pages are read from the end (web.paging)
+        return queryset.order_by("framework__code", "position", "pk")
 
 
 class MappingViewSet(_LibraryViewSet):
