@@ -270,6 +270,8 @@ class Samples:
                 out[name] = requirement.code if requirement else None
             elif name == "register":
                 out[name] = "systems"
+            elif name == "source":  # a register's search behind its forms' select boxes
+                out[name] = "registers.informationsystem"
             elif name == "result_id":
                 out[name] = self.result.pk
             elif name == "link_pk":

@@ -18,11 +18,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page
 
 from finres.core.library import Library, load_library
 from tests.browser.support import DemoSite
+from tests.web.conftest import login
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -172,15 +172,7 @@ def shots(tmp_path: Path) -> Callable[[Page, str], Path]:
 
 def session_for(username: str) -> str:
     """A logged-in session (second factor confirmed) for a demo user, as its cookie value."""
-    user = get_user_model().objects.get(username=username)
-    client = Client()
-    client.force_login(user)
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, name="browser", defaults={"confirmed": True}
-    )
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    client = login(Client(), get_user_model().objects.get(username=username))
     return str(client.cookies["sessionid"].value)
 
 

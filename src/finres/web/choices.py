@@ -164,7 +164,7 @@ def _copy(widget: forms.Select, kind: type[FastSelect]) -> FastSelect:
 
 class ChoiceSearchView(OrganisationMixin, View):
     """Entries of the organisation's register with each word of ``q`` in one of their label's
-    columns (the first ``OFFERED`` by label), as JSON for the search box beside a select
+    columns (the first ``OFFERED`` in the register's order), as JSON for the search box beside a select
     (``finres.js``). The form that receives the choice still validates it against the entries
     it allows."""
 
@@ -184,7 +184,9 @@ class ChoiceSearchView(OrganisationMixin, View):
             for column in columns:
                 matches |= Q(**{f"{column}__icontains": word})
             rows = rows.filter(matches)
-        found = list(rows.order_by(*columns, "pk").values_list("pk", *columns)[: OFFERED + 1])
+        # in the register's own order (a code, over its index): the first entries, not a sort
+        order = model._meta.ordering or columns
+        found = list(rows.order_by(*order).values_list("pk", *columns)[: OFFERED + 1])
         return JsonResponse(
             {
                 "results": [
