@@ -164,9 +164,9 @@ def _copy(widget: forms.Select, kind: type[FastSelect]) -> FastSelect:
 
 class ChoiceSearchView(OrganisationMixin, View):
     """Entries of the organisation's register with each word of ``q`` in one of their label's
-    columns (the first ``OFFERED`` in the register's order), as JSON for the search box beside a select
-    (``finres.js``). The form that receives the choice still validates it against the entries
-    it allows."""
+    columns (the first ``OFFERED`` in the register's order), as JSON for the search box beside
+    a select (``finres.js``). The form that receives the choice still validates it against the
+    entries it allows."""
 
     action = Action.VIEW
 

@@ -137,13 +137,13 @@ def holders_of(assessment: Assessment) -> dict[Ref, Outcome]:
 
 
 def propose_from(
-    assessment: Assessment, changed: Collection[int] | None = None
+    assessment: Assessment, changed_requirements: Collection[int] | None = None
 ) -> PropagationReport:
     """Write the proposals ``assessment``'s results make on the other open assessments.
 
     A bounded number of queries whatever the size: the mappings (one), the holders (one), the
     requirements of the source (one), the receiving rows (one), bulk updates and one summary
-    event in the audit trail. With ``changed`` (the requirements whose result just changed),
+    event in the audit trail. With ``changed_requirements`` (whose result just changed),
     only the rows those requirements reach are written again: every other row's proposal from
     this assessment is what it was (a row's contributions are still read from every result
     of the assessment).
@@ -161,7 +161,8 @@ def propose_from(
     source_refs = {
         ref
         for ref, pk in pks.items()
-        if ref.framework == source_code and (changed is None or pk in changed)
+        if ref.framework == source_code
+        and (changed_requirements is None or pk in changed_requirements)
     }
     target_frameworks = {t.framework.code for t in targets}
     reachable = {
@@ -250,7 +251,7 @@ def after_result_change(row: RequirementResult) -> PropagationReport | None:
     assessment = row.assessment
     if assessment.status != Assessment.Status.IN_PROGRESS:
         return None
-    return propose_from(assessment, changed={row.requirement_id})
+    return propose_from(assessment, changed_requirements={row.requirement_id})
 
 
 def accept(row: RequirementResult) -> None:
