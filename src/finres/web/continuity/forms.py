@@ -21,6 +21,7 @@ from finres.web.continuity.models import (
     Scenario,
 )
 from finres.web.evidence.models import Evidence
+from finres.web.evidence.services import is_current_q
 from finres.web.registers.forms import DATE, OrganisationModelForm, TagsField
 from finres.web.registers.models import InformationSystem, Site, Supplier
 
@@ -229,9 +230,11 @@ class DrillForm(OrganisationModelForm):
             kind=Node.Kind.SERVICE
         )
         # the current version of each piece of evidence: a replaced one is not offered
-        self.fields["evidence"].queryset = Evidence.objects.filter(
-            organisation=organisation, superseded_by__isnull=True
-        ).order_by("-pk")
+        self.fields["evidence"].queryset = (
+            Evidence.objects.filter(organisation=organisation)
+            .filter(is_current_q())
+            .order_by("-pk")
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -121,8 +121,8 @@ class ExpiringView(EvidenceMixin, ListView):
         today = timezone.localdate()
         counts = (
             Evidence.objects.filter(
+                services.is_current_q(),
                 organisation=self.organisation,
-                superseded_by__isnull=True,
                 expiry_date__lte=today + dt.timedelta(days=self.days()),
             )
             .values("pk")

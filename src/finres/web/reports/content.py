@@ -18,6 +18,7 @@ from django.utils import timezone
 from finres.core.i18n import LANGUAGES, Language
 from finres.web.audit import versioned
 from finres.web.evidence.models import Evidence
+from finres.web.evidence.services import is_current_q
 from finres.web.improvements.models import Finding, Milestone, RiskException
 from finres.web.incidents.services import major_incident_rows
 from finres.web.orgs.models import Organisation
@@ -209,7 +210,7 @@ def improvements_data(organisation: Organisation, year: int, as_of: dt.date) -> 
 def evidence_data(organisation: Organisation, as_of: dt.date) -> dict[str, Any]:
     """Current evidence (not replaced by a newer version) by review state and expiry."""
     soon = as_of + dt.timedelta(days=EXPIRING_DAYS)
-    current = Evidence.objects.filter(organisation=organisation, superseded_by__isnull=True)
+    current = Evidence.objects.filter(is_current_q(), organisation=organisation)
     return current.aggregate(
         total=Count("pk"),
         approved=Count("pk", filter=Q(review_state=Evidence.Review.APPROVED)),

@@ -19,6 +19,7 @@ from django.views.generic.detail import SingleObjectMixin
 from finres.web.audit import actions, versioned
 from finres.web.audit.log import record_security_event
 from finres.web.evidence.models import Evidence
+from finres.web.evidence.services import is_current_q
 from finres.web.improvements import queries as improvement_queries
 from finres.web.jobs import kinds as job_kinds
 from finres.web.jobs import services as job_services
@@ -113,7 +114,7 @@ class DashboardView(ReportsMixin, TemplateView):
 
     def _late(self, today: dt.date, latest: list[int], may_view: bool) -> dict[str, Any]:
         plans = improvement_queries.overview(self.organisation, today, limit=LIST_LIMIT)
-        current = self.scope(Evidence.objects.filter(superseded_by__isnull=True))
+        current = self.scope(Evidence.objects.filter(is_current_q()))
         soon = today + dt.timedelta(days=content.EXPIRING_DAYS)
         late: dict[str, Any] = {
             "plans": plans,
