@@ -298,3 +298,23 @@ def test_a_register_ordered_by_its_code_is_read_from_the_end_as_well(
     ours, django = IdsFirstPaginator(rows, 3), Paginator(rows, 3)
     for number in ours.page_range:
         assert [s.pk for s in ours.page(number)] == [s.pk for s in django.page(number)], number
+
+
+@pytest.mark.parametrize("empty", ["none", "no ids"])
+def test_a_list_that_nothing_can_match_is_counted_without_a_query(
+    org: Organisation, empty: str
+) -> None:
+    """Django compiles no SQL for a queryset that nothing can match: its count is 0, not an
+    error, under a request's organisation too."""
+    from types import SimpleNamespace
+
+    from finres.web.audit.context import serving
+    from finres.web.paging import IdsFirstPaginator
+
+    rows = Evidence.objects.none() if empty == "none" else Evidence.objects.filter(pk__in=[])
+    request: Any = SimpleNamespace(organisation=org)
+    with serving(request), CaptureQueriesContext(connection) as captured:
+        paginator = IdsFirstPaginator(rows.order_by("pk"), 50)
+        assert paginator.count == 0
+        assert list(paginator.page(1)) == []
+    assert captured.captured_queries == []

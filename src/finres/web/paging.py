@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet, UniqueConstraint
 from django.utils.functional import cached_property
@@ -53,7 +54,10 @@ class IdsFirstPaginator(Paginator):
         of_the_trail = rows.model is AuditEvent
         if not (of_the_trail or issubclass(rows.model, Audited)):
             return count_rows()
-        sql, params = rows.query.sql_with_params()
+        try:
+            sql, params = rows.query.sql_with_params()
+        except EmptyResultSet:  # nothing can match (``none()``, an empty ``in``): no query
+            return count_rows()
         return versioned.cached(
             organisation_id, "count", count_rows, rows.db, sql, params, of_the_trail=of_the_trail
         )
