@@ -31,7 +31,9 @@ def test_an_entry_not_offered_is_found_by_typing(
     search = page.get_by_label(t("Find an entry"))
     expect(search).to_have_attribute("placeholder", t("Type a code or name to find more entries"))
     search.fill("zz-0142")
+    search.press("Enter")  # searches; the half-filled form is not sent (the page stays)
     expect(select.locator("option", has_text=wanted)).to_have_count(1)
+    expect(search).to_have_value("zz-0142")
     select.select_option(label=wanted)
     expect(select).to_have_value(
         str(InformationSystem.objects.get(organisation=firm, code="ZZ-0142").pk)

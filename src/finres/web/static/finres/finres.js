@@ -16,6 +16,15 @@ document.addEventListener("input", (event) => {
   choiceTimers.set(box, setTimeout(() => findChoices(box), 250));
 });
 
+// Enter in the search box searches at once; it does not send the half-filled form.
+document.addEventListener("keydown", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.choicesFor || event.key !== "Enter") return;
+  event.preventDefault();
+  clearTimeout(choiceTimers.get(box));
+  findChoices(box);
+});
+
 async function findChoices(box) {
   const select = document.getElementById(box.dataset.choicesFor);
   if (!select) return;
