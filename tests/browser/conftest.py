@@ -128,23 +128,30 @@ def playwright_browser() -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def _page_in_new_context(browser: Any, contexts: list[Any], **options: Any) -> Page:
+    """A page in a fresh context (kept in ``contexts`` to be closed), with the tests' timeout."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    contexts.append(context)
+    page: Page = context.new_page()
+    return page
+
+
 @pytest.fixture
 def new_page(playwright_browser: Any, demo_site: DemoSite) -> Iterator[Callable[[], Page]]:
     """Pages in fresh browser contexts (one per person), in zh-TW, saving downloads."""
     contexts: list[Any] = []
 
     def make() -> Page:
-        context = playwright_browser.new_context(
+        return _page_in_new_context(
+            playwright_browser,
+            contexts,
             base_url=demo_site.url,
             locale="zh-TW",
             timezone_id="Asia/Taipei",
             viewport={"width": 1366, "height": 900},
             accept_downloads=True,
         )
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page: Page = context.new_page()
-        return page
 
     yield make
     for context in contexts:
@@ -183,15 +190,15 @@ def page_as(
     contexts: list[Any] = []
 
     def make(username: str, language: str, width: int) -> Page:
-        context = playwright_browser.new_context(
-            base_url=demo_site.url, viewport={"width": width, "height": 900}
+        page = _page_in_new_context(
+            playwright_browser,
+            contexts,
+            base_url=demo_site.url,
+            viewport={"width": width, "height": 900},
         )
-        context.set_default_timeout(TIMEOUT_MS)
         cookies = [{"name": "sessionid", "value": session_for(username), "url": demo_site.url}]
         cookies.append({"name": "django_language", "value": language, "url": demo_site.url})
-        context.add_cookies(cookies)
-        contexts.append(context)
-        page: Page = context.new_page()
+        page.context.add_cookies(cookies)
         return page
 
     yield make

@@ -250,15 +250,14 @@ def _share(count: int, total: int) -> float:
     return round(count / total * 100, 1) if total else 0.0
 
 
-def _drawn(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
 def _to_hundredths(series: Sequence[Series]) -> list[Series]:
     """Scores to a hundredth (a third of a point on a chart of five levels): a change no chart
     can show draws nothing again."""
     return [
-        dataclasses.replace(item, values=[_drawn(v, 2) for v in item.values]) for item in series
+        dataclasses.replace(
+            item, values=[None if v is None else round(float(v), 2) for v in item.values]
+        )
+        for item in series
     ]
 
 
