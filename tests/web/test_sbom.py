@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from finres.core import remediation
 from finres.web.improvements.models import Finding
@@ -90,7 +91,7 @@ def test_a_third_party_sbom_shows_its_kev_listed_vulnerabilities_as_findings(
     assert finding.severity == "critical" and finding.requirement is not None
     assert finding.requirement.code == "m-8.vulnerability-management"
     assert finding.due_date == remediation.due_date(
-        "critical", finding.created.date(), known_exploited=True
+        "critical", timezone.localdate(finding.created), known_exploited=True
     )
     for text in ("SYS-IAM", "SUP-IAM", "tomcat-embed-core", "8.5.34", "CVE-2020-1938", "8.5.51"):
         assert text in finding.description
