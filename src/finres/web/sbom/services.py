@@ -282,6 +282,22 @@ def match_sbom(
                 detail[:500],
                 ecosystem,
             ):
+                changed = {
+                    name: [before, after]
+                    for name, before, after in (
+                        ("note", component.note, code),
+                        ("note_detail", component.note_detail, detail[:500]),
+                        ("ecosystem", component.ecosystem, ecosystem),
+                    )
+                    if before != after
+                }
+                audit.add(
+                    component.pk,
+                    str(component),
+                    changed,
+                    action=actions.UPDATE,
+                    model="sbom.Component",
+                )
                 component.note, component.note_detail = code, detail[:500]
                 component.ecosystem = ecosystem
                 notes.append(component)
