@@ -523,6 +523,12 @@ def _audit_events(org: Any, scale: float, rng: random.Random, users: dict[str, A
         AuditEvent.objects.bulk_create(batch)
         head.sequence, head.hash = sequence, previous
         head.save(update_fields=["sequence", "hash"])
+    # the versions of each kind of data follow the events written around ``log.append``
+    from finres.web.audit import log
+
+    rebuild = getattr(log, "rebuild_versions", None)
+    if callable(rebuild):
+        rebuild()
 
 
 def _refresh_aggregates(org: Any) -> None:

@@ -51,16 +51,13 @@ class IdsFirstPaginator(Paginator):
         rows, organisation_id = self.object_list, current_organisation_id()
         if not isinstance(rows, QuerySet) or organisation_id is None:
             return count_rows()
-        of_the_trail = rows.model is AuditEvent
-        if not (of_the_trail or issubclass(rows.model, Audited)):
+        if not (rows.model is AuditEvent or issubclass(rows.model, Audited)):
             return count_rows()
         try:
             sql, params = rows.query.sql_with_params()
         except EmptyResultSet:  # nothing can match (``none()``, an empty ``in``): no query
             return count_rows()
-        return versioned.cached(
-            organisation_id, "count", count_rows, rows.db, sql, params, of_the_trail=of_the_trail
-        )
+        return versioned.cached(organisation_id, "count", count_rows, rows.db, sql, params)
 
     def page(self, number: Any) -> Any:
         number = self.validate_number(number)

@@ -321,6 +321,9 @@ class ResultTally(models.Model):
     dashboard, the lists and the reports read a few hundred rows instead of the whole history.
     """
 
+    # not audited itself: it changes with the results it counts (``audit.versioned``)
+    changes_with = ("assessments.requirementresult", "assessments.assessment")
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="tallies")
     result = models.CharField(max_length=24, choices=Result.choices)

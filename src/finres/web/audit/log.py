@@ -27,7 +27,7 @@ from finres.web.audit.context import (
     request_user,
 )
 from finres.web.audit.keys import audit_key
-from finres.web.audit.models import AuditEvent, AuditHead
+from finres.web.audit.models import AuditEvent, AuditHead, DataVersion
 
 
 def append(
@@ -65,7 +65,54 @@ def append(
         event = AuditEvent.objects.create(**entry)
         head.sequence, head.hash = entry["sequence"], entry["hash"]
         head.save(update_fields=["sequence", "hash"])
+        if organisation_id is not None:
+            _move_versions(organisation_id, versioned_as(action, model, changes), event)
+        from finres.web.audit import versioned  # it reads the trail: imported when first used
+
+        versioned.forget(current_request())  # this request reads the versions it moved
         return event
+
+
+def versioned_as(action: str, model: str, changes: Mapping[str, Any]) -> set[str]:
+    """The versions an event moves: those of the kinds of data it changed, or for a security
+    event (it changes no data) that of the organisation's security events."""
+    if action in actions.SECURITY_CODES:
+        return {actions.SECURITY_MODEL}
+    return changed_models(model, changes)
+
+
+def changed_models(model: str, changes: Mapping[str, Any]) -> set[str]:
+    """The kinds of data an event changed ("app_label.modelname"): its own model and, for a
+    bulk event, the model of its rows and of any row of another model."""
+    found = {model.lower()}
+    rows = bulk_rows(changes)
+    if rows is not None:
+        found.add(str(rows.get("model") or model).lower())
+        found.update(
+            str(row["model"]).lower()
+            for row in rows["rows"].values()
+            if isinstance(row, dict) and row.get("model")
+        )
+    return found
+
+
+def _move_versions(organisation_id: int, models_changed: set[str], event: AuditEvent) -> None:
+    """The event becomes the latest change of each kind of data it changed (in its own
+    transaction: an event rolled back moves nothing)."""
+    DataVersion.objects.bulk_create(
+        [
+            DataVersion(
+                organisation_id=organisation_id,
+                model=label[:80],
+                sequence=event.sequence,
+                hash=event.hash,
+            )
+            for label in sorted(models_changed)
+        ],
+        update_conflicts=True,
+        unique_fields=["organisation_id", "model"],
+        update_fields=["sequence", "hash"],
+    )
 
 
 # --- bulk operations ------------------------------------------------------------------------
@@ -259,6 +306,48 @@ def bulk(
         finally:
             _collector.reset(token)
         collector.write()
+
+
+def rebuild_versions(events: Any = AuditEvent, versions: Any = DataVersion) -> int:
+    """Every organisation's ``DataVersion`` rows from its trail (the latest event that changed
+    each kind of data, and its latest security event), for a trail written before they were
+    kept. ``events`` and
+    ``versions`` are the models (a migration passes its own)."""
+    latest: dict[tuple[int, str], tuple[int, str]] = {}
+
+    def keep(organisation_id: int, model: str, sequence: int, hash_: str) -> None:
+        found = latest.get((organisation_id, model))
+        if found is None or found[0] < sequence:
+            latest[(organisation_id, model)] = (sequence, hash_)
+
+    every = events.objects.exclude(organisation_id=None)
+    for organisation_id, action, model, sequence, hash_ in (
+        every.order_by()
+        .values_list("organisation_id", "action", "model", "sequence", "hash")
+        .iterator()
+    ):
+        for label in versioned_as(action, model, {}):
+            keep(organisation_id, label, sequence, hash_)
+    changes = every.exclude(action__in=actions.SECURITY_CODES)
+    # a bulk event's rows may be of other models: only these events' changes are read
+    for organisation_id, model, sequence, hash_, details in (
+        changes.filter(changes__has_key=BULK)
+        .order_by()
+        .values_list("organisation_id", "model", "sequence", "hash", "changes")
+        .iterator()
+    ):
+        for label in changed_models(model, details):
+            keep(organisation_id, label, sequence, hash_)
+    with transaction.atomic():
+        versions.objects.all().delete()
+        versions.objects.bulk_create(
+            [
+                versions(organisation_id=org, model=model[:80], sequence=seq, hash=hash_)
+                for (org, model), (seq, hash_) in latest.items()
+            ],
+            batch_size=1000,
+        )
+    return len(latest)
 
 
 def trail_position(organisation_id: int, *, changes_only: bool = True) -> tuple[int, str]:

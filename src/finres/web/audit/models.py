@@ -67,6 +67,26 @@ class AuditHead(models.Model):
     hash = models.CharField(max_length=64)
 
 
+class DataVersion(models.Model):
+    """The latest event that changed one kind of an organisation's data (one row per
+    organisation and model, and one for its security events, written by ``log.append`` in the
+    event's transaction): the version of a cached figure is that of the kinds it read
+    (``audit.versioned``), so a figure of the registers is not computed again when a result
+    changes."""
+
+    organisation_id = models.BigIntegerField()
+    model = models.CharField(max_length=80)  # "app_label.modelname", as events name it
+    sequence = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation_id", "model"], name="audit_dataversion_unique"
+            )
+        ]
+
+
 class AuditCheckpoint(models.Model):
     """How far the chain was verified with the key (per scope: the whole chain, or one
     organisation's events), when and by whom, so that the next verification starts there.

@@ -82,9 +82,7 @@ class AuditMixin(OrganisationMixin):
             return list(events.values_list("model", flat=True).distinct())
 
         # the kinds of object in the trail, read from every event once per version of the trail
-        models = versioned.cached(
-            self.organisation.pk, "audit-object-types", object_types, of_the_trail=True
-        )
+        models = versioned.cached(self.organisation.pk, "audit-object-types", object_types)
         return FilterForm(self.request.GET or None, models)
 
     def filtered(self) -> QuerySet[AuditEvent]:

@@ -313,31 +313,21 @@ def collect(
     assessments_qs = Assessment.objects.filter(organisation_id__in=org_ids)
     if year is not None:
         assessments_qs = assessments_qs.filter(period_end__year__lte=year)
+    rows = list(
+        assessments_qs.order_by().values_list(
+            "pk", "organisation_id", "framework_id", "name", "period_start", "period_end", "status"
+        )
+    )
+    # each framework read once, not once per assessment of its history
+    frameworks = {
+        pk: (code, name_zh, name_en, tuple(levels or ()))
+        for pk, code, name_zh, name_en, levels in Framework.objects.filter(
+            pk__in={row[2] for row in rows}
+        ).values_list("pk", "code", "name_zh", "name_en", "maturity_levels")
+    }
     assessments = [
-        AssessmentInfo(
-            row["pk"],
-            row["organisation_id"],
-            row["framework__code"],
-            row["framework__name_zh"],
-            row["framework__name_en"],
-            tuple(row["framework__maturity_levels"] or ()),
-            row["name"],
-            row["period_start"],
-            row["period_end"],
-            row["status"],
-        )
-        for row in assessments_qs.order_by().values(
-            "pk",
-            "organisation_id",
-            "framework__code",
-            "framework__name_zh",
-            "framework__name_en",
-            "framework__maturity_levels",
-            "name",
-            "period_start",
-            "period_end",
-            "status",
-        )
+        AssessmentInfo(pk, org_id, *frameworks[framework_id], name, start, end, status)
+        for pk, org_id, framework_id, name, start, end, status in rows
     ]
     by_org: dict[int, list[AssessmentInfo]] = defaultdict(list)
     for info in assessments:
@@ -404,7 +394,7 @@ def collect(
         targets[org_id].append(scoring.Target(framework, tier, level))
 
     scales: dict[str, scoring.Scale] = {
-        info.framework_code: scale_of(info.maturity_levels) for info in assessments
+        code: scale_of(levels) for code, _zh, _en, levels in frameworks.values()
     }
     result: dict[int, OrganisationMetrics] = {}
     for organisation in organisations:
@@ -463,19 +453,23 @@ def collect(
     return result
 
 
+def _collected(organisation: Organisation, year: int | None) -> OrganisationMetrics:
+    versioned.depends_on(versioned.LIBRARY)  # the CSF tree and tiers, from the library in memory
+    return collect([organisation], year)[organisation.pk]
+
+
 def for_organisation(organisation: Organisation, year: int | None = None) -> OrganisationMetrics:
-    """One organisation's metrics, kept under its audit trail position (``audit.versioned``)
-    with the profile, the frameworks' content, the year asked for and the current year: the
+    """One organisation's metrics, kept while the data they read is unchanged
+    (``audit.versioned``), with the profile, the year asked for and the current year: the
     dashboard, its API and the board report read them on every view, and computing them reads
     every assessment of the institution's history."""
     found = versioned.cached(
         organisation.pk,
         "metrics",
-        lambda: collect([organisation], year)[organisation.pk],
+        lambda: _collected(organisation, year),
         organisation.profile_data(),
         year,
         timezone.localdate().year,
-        Framework.objects.content_version(),
     )
     return dataclasses.replace(found, organisation=organisation)
 
