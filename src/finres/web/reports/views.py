@@ -99,46 +99,65 @@ class DashboardView(ReportsMixin, TemplateView):
     def late(self, today: dt.date, found: metrics.OrganisationMetrics) -> dict[str, Any]:
         """Overdue actions, lapsing exceptions, expiring evidence and compliant results whose
         evidence has expired: the counts for everyone who sees the dashboard, the items
-        themselves only for those who may read business data. Kept under the organisation's
-        audit trail position and the date (``audit.versioned``)."""
+        themselves only for those who may read business data. Each kept for the date while the
+        data it reads is unchanged (``audit.versioned``): a new evidence link recounts the
+        unsupported results, not the plans."""
         latest = [status.latest.pk for status in found.frameworks]
         may_view = self.may(Action.VIEW)
-        return versioned.cached(
-            self.organisation.pk,
-            "dashboard-late",
-            lambda: self._late(today, latest, may_view),
-            today,
-            latest,
-            may_view,
-        )
+        organisation_id = self.organisation.pk
+        return {
+            "plans": versioned.cached(
+                organisation_id,
+                "dashboard-plans",
+                lambda: improvement_queries.overview(self.organisation, today, limit=LIST_LIMIT),
+                today,
+            ),
+            **versioned.cached(
+                organisation_id,
+                "dashboard-evidence",
+                lambda: self._evidence(today, may_view),
+                today,
+                may_view,
+            ),
+            **versioned.cached(
+                organisation_id,
+                "dashboard-unsupported",
+                lambda: self._unsupported(today, latest, may_view),
+                today,
+                latest,
+                may_view,
+            ),
+        }
 
-    def _late(self, today: dt.date, latest: list[int], may_view: bool) -> dict[str, Any]:
-        plans = improvement_queries.overview(self.organisation, today, limit=LIST_LIMIT)
+    def _evidence(self, today: dt.date, may_view: bool) -> dict[str, Any]:
         current = self.scope(Evidence.objects.filter(is_current_q()))
         soon = today + dt.timedelta(days=content.EXPIRING_DAYS)
-        late: dict[str, Any] = {
-            "plans": plans,
+        found: dict[str, Any] = {
             "evidence_counts": current.aggregate(
                 expired=Count("pk", filter=Q(expiry_date__lt=today)),
                 expiring=Count("pk", filter=Q(expiry_date__gte=today, expiry_date__lte=soon)),
             ),
             "expiring_days": content.EXPIRING_DAYS,
         }
-        # The assessments the dashboard counts: each framework's latest up to the year.
-        unsupported = metrics.compliant_on_expired_evidence(self.organisation, latest, today)
-        late["unsupported_count"] = unsupported.count()
         if may_view:
-            late["unsupported"] = list(
-                unsupported.select_related("requirement", "assessment__framework").order_by(
-                    "assessment__framework__code", "requirement__position"
-                )[:LIST_LIMIT]
-            )
-            late["expiring_evidence"] = list(
+            found["expiring_evidence"] = list(
                 current.filter(expiry_date__lte=soon)
                 .order_by("expiry_date", "pk")
                 .only("title", "expiry_date", "review_state")[:LIST_LIMIT]
             )
-        return late
+        return found
+
+    def _unsupported(self, today: dt.date, latest: list[int], may_view: bool) -> dict[str, Any]:
+        # The assessments the dashboard counts: each framework's latest up to the year.
+        unsupported = metrics.compliant_on_expired_evidence(self.organisation, latest, today)
+        found: dict[str, Any] = {"unsupported_count": unsupported.count()}
+        if may_view:
+            found["unsupported"] = list(
+                unsupported.select_related("requirement", "assessment__framework").order_by(
+                    "assessment__framework__code", "requirement__position"
+                )[:LIST_LIMIT]
+            )
+        return found
 
 
 class GroupView(ReportsMixin, TemplateView):
