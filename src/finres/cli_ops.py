@@ -7,6 +7,7 @@ Imported by ``finres.cli``, whose application these commands join.
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -56,6 +57,8 @@ def serve(
 ) -> None:
     """Serve the web application (embedded default: SQLite and local files)."""
     _start(None)
+    if workers is not None:  # the settings share the cache between several processes
+        os.environ["FINRES_WORKERS"] = str(workers)
     from finres.web.serving import PortInUseError, check_port
 
     try:

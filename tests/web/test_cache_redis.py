@@ -156,5 +156,16 @@ def test_settings_follow_the_environment(tmp_path: Path) -> None:
     assert alone["location"] == str(tmp_path / "data" / "cache")
     assert alone["sessions"] == "django.contrib.sessions.backends.db"
     # The embedded default (one process) keeps its memory cache.
-    embedded = _settings_of("finres.web.settings.dev", tmp_path)
+    dev = "finres.web.settings.dev"
+    embedded = _settings_of(dev, tmp_path)
     assert embedded["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    # `finres serve` with several processes (PostgreSQL's default, or asked for) shares the
+    # folder: a rate limit counts every process's attempts, a figure is computed once.
+    postgres = "postgres://nobody@127.0.0.1:5432/none"
+    for extra, backend in (
+        ({"DATABASE_URL": postgres}, "filebased.FileBasedCache"),
+        ({"FINRES_WORKERS": "3"}, "filebased.FileBasedCache"),
+        ({"DATABASE_URL": postgres, "FINRES_WORKERS": "1"}, "locmem.LocMemCache"),
+    ):
+        found = _settings_of(dev, tmp_path, **extra)
+        assert found["cache"] == f"django.core.cache.backends.{backend}", extra

@@ -196,15 +196,32 @@ from finres.web.ops.storage import s3_storage as _s3_storage  # noqa: E402
 
 if _s3 := _s3_storage():
     STORAGES["default"] = _s3
-# FINRES_REDIS_URL (redis://host:6379/1): caches (rate limits, charts) and sessions in Redis,
-# shared by every process and machine. Without it, one process's memory (LocMemCache; the
-# production settings use a folder instead, shared by the processes of one machine).
+# FINRES_REDIS_URL (redis://host:6379/1): caches (rate limits, charts, figures) and sessions in
+# Redis, shared by every process and machine. Without it: one process (the embedded default on
+# SQLite) keeps them in its memory; several server processes (`finres serve` on PostgreSQL, or
+# FINRES_WORKERS above 1) share a folder of the data directory, so that a rate limit counts
+# every process's attempts and a figure is computed once, not once per process. The production
+# settings always use the folder.
 FINRES_REDIS_URL = os.environ.get("FINRES_REDIS_URL", "")
+_workers = os.environ.get("FINRES_WORKERS", "")
+SEVERAL_PROCESSES = (
+    int(_workers) > 1
+    if _workers.isdigit()
+    else not DATABASES["default"]["ENGINE"].endswith("sqlite3")
+)
+# Django's default of 300 entries is soon reached by rate-limit counters, charts and the
+# organisations' figures; past it a third is dropped and computed again.
+SHARED_FOLDER_CACHE: dict[str, Any] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(DATA_DIR / "cache"),
+    "TIMEOUT": 300,
+    "OPTIONS": {"MAX_ENTRIES": 10_000},
+}
 CACHES: dict[str, dict[str, Any]] = {
-    "default": {
+    "default": SHARED_FOLDER_CACHE
+    if SEVERAL_PROCESSES
+    else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        # Django's default of 300 entries is soon reached by rate-limit counters, charts and the
-        # organisations' figures; past it a third is dropped and computed again.
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 }

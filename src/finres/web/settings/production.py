@@ -26,11 +26,4 @@ SECURE_HSTS_PRELOAD = True
 # Several server processes share rate limits and rendered charts: without Redis, in a folder
 # of the data directory (one machine); with FINRES_REDIS_URL, in Redis (base settings).
 if not FINRES_REDIS_URL:  # noqa: F405
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(DATA_DIR / "cache"),  # noqa: F405
-            "TIMEOUT": 300,
-            "OPTIONS": {"MAX_ENTRIES": 10_000},
-        }
-    }
+    CACHES = {"default": SHARED_FOLDER_CACHE}  # noqa: F405
