@@ -1,11 +1,11 @@
 """Load test: many people at once on the production server (issue 7).
 
 Prepares the large institution (``web_data.py``, from the cache on SQLite) and one logged-in
-session per simulated person, starts ``finres serve`` on loopback (with the worker options it
-offers), and runs locust (``locustfile.py``) in its own process for a bounded time: by default
-50 people, 0.5–2 s think time, 88 % reads and 12 % writes, for 180 s. Reports requests per
-second, errors (there must be none; "database is locked" in the server's log is counted apart)
-and the p50/p95 latency, overall, for reads and for writes.
+session per simulated person, starts ``finres serve`` on loopback (as it runs by default, or
+with ``--workers N``), and runs locust (``locustfile.py``) in its own process for a bounded
+time: by default 50 people, 0.5–2 s think time, 88 % reads and 12 % writes, for 180 s.
+Reports requests per second, errors (there must be none; "database is locked" in the server's
+log is counted apart) and the p50/p95 latency, overall, for reads and for writes.
 
     .venv/bin/python benchmarks/bench_load.py --scale 1                  # embedded SQLite
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/finres_bench_load \\
@@ -97,16 +97,10 @@ def load_config(path: Path) -> dict[str, Any]:
     return config
 
 
-def serve_options(database: str) -> list[str]:
-    """Several worker processes when ``finres serve`` offers them (one per core, at least 2),
-    with PostgreSQL; the embedded SQLite default is measured as ``finres serve`` runs it."""
-    help_text = subprocess.run(
-        [str(FINRES), "serve", "--help"], capture_output=True, text=True, check=False
-    ).stdout
-    options = []
-    if "--workers" in help_text and database == "postgresql":
-        options += ["--workers", str(max(2, os.cpu_count() or 2))]
-    return options
+def serve_options(workers: int | None) -> list[str]:
+    """``finres serve`` as it runs by default (its own choice of processes: one on SQLite, two
+    per core plus one on PostgreSQL), or with ``--workers`` when asked."""
+    return ["--workers", str(workers)] if workers else []
 
 
 def wait_for(port: int, server: subprocess.Popen[bytes], timeout: float = 900) -> None:
@@ -169,7 +163,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     port = args.port or free_port()
     env = {**os.environ, "FINRES_DATA_DIR": data_dir, "FINRES_LANG": "zh-TW"}
     env.pop("DJANGO_SETTINGS_MODULE", None)  # serve chooses its own settings
-    options = serve_options(database)
+    options = serve_options(args.workers)
     server_log = open(work / "server.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(
         [str(FINRES), "serve", "--host", "127.0.0.1", "--port", str(port), *options],
@@ -273,6 +267,7 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=int, default=10)
     parser.add_argument("--duration", type=int, default=180, help="seconds (bounded)")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--workers", type=int, help="server processes (default: finres serve's)")
     parser.add_argument("--data-dir", help="data folder (with --reuse: already generated)")
     parser.add_argument("--reuse", action="store_true", help="use the data already there")
     parser.add_argument("--format", choices=("table", "json"), default="table")

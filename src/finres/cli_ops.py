@@ -50,8 +50,8 @@ def serve(
             min=1,
             max=64,
             envvar="FINRES_WORKERS",
-            help="Server processes (gunicorn, 4 threads each); default: 1 on SQLite "
-            "(waitress), the CPU cores + 1 on PostgreSQL.",
+            help="Server processes (gunicorn, one request at a time each); default: 1 on "
+            "SQLite (waitress), twice the CPU cores + 1 on PostgreSQL.",
         ),
     ] = None,
 ) -> None:

@@ -25,8 +25,8 @@ from .test_operations import environment, free_port, request
 
 def test_default_workers() -> None:
     assert serving.default_workers("sqlite", cpus=8) == 1
-    assert serving.default_workers("postgresql", cpus=2) == 3
-    assert serving.default_workers("postgresql", cpus=16) == 17
+    assert serving.default_workers("postgresql", cpus=2) == 5
+    assert serving.default_workers("postgresql", cpus=16) == 33
 
 
 def test_gunicorn_trusts_the_proxy_only() -> None:
