@@ -31,11 +31,21 @@ def roles_of(user: Any) -> dict[int, str]:
     """
     if not getattr(user, "is_authenticated", False):
         return {}
-    direct = {m.organisation_id: m.role for m in Membership.objects.filter(user=user)}
+    # read on every request: ids only, the groups in their organisations' order
+    direct = dict(
+        Membership.objects.filter(user=user)
+        .order_by(*(f"organisation__{field}" for field in Organisation._meta.ordering), "pk")
+        .values_list("organisation_id", "role")
+    )
     roles: dict[int, str] = {}
-    for organisation in Organisation.objects.filter(pk__in=direct).only("pk"):
-        for sub in organisation.descendants():
-            roles.setdefault(sub.pk, direct[organisation.pk])
+    for organisation_id, role in direct.items():
+        frontier = [organisation_id]
+        while frontier:
+            frontier = list(
+                Organisation.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            for sub in frontier:
+                roles.setdefault(sub, role)
     roles.update(direct)
     return roles
 
