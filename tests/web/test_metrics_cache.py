@@ -170,3 +170,78 @@ def test_a_draft_board_reports_plans_and_evidence_follow_every_change(org: Organ
     expired = figures()
     assert expired != closed
     assert {key: expired[key] for key in fresh_plans()} == fresh_plans()
+
+
+def test_the_dashboards_requirement_statuses_follow_the_profile(
+    ciso_client: Any, org: Organisation
+) -> None:
+    """What applies, is upcoming or overdue is kept per profile, date and language: a changed
+    profile shows at once, as the engine computes it."""
+    from django.utils import timezone
+
+    def shown() -> tuple[int, int, int]:
+        context = ciso_client.get("/").context
+        return (
+            context["upcoming_count"],
+            context["overdue_requirements_count"],
+            context["conditional_count"],
+        )
+
+    def computed() -> tuple[int, int, int]:
+        found = metrics.requirement_statuses(org, timezone.localdate())
+        return found.upcoming_count, found.overdue_count, found.conditional_count
+
+    assert shown() == computed()
+    before = shown()
+    org.uses = []
+    org.internet_order = False
+    org.facts = {}
+    org.save()
+    assert shown() == computed() != before
+
+
+def test_compliant_results_on_expired_evidence_equal_a_count_from_the_rows(
+    org: Organisation,
+) -> None:
+    """Random links to evidence without an expiry date, expired or still valid: the results
+    found are exactly the compliant ones with a linked piece and none valid, counted in Python
+    from the rows."""
+    import random
+
+    from django.utils import timezone
+
+    rng = random.Random(11)
+    today = timezone.localdate()
+    assessment = make_assessment(org, ISO, 2025, 30)
+    rows = list(assessment.results.order_by("pk"))
+    for row in rows:
+        row.result = rng.choice([Result.COMPLIANT, Result.COMPLIANT, Result.PARTIAL])
+        row.save()
+    pieces = [
+        Evidence.objects.create(
+            organisation=org,
+            title=f"E{index}",
+            kind="url",
+            url="https://example.org/e",
+            expiry_date=expiry,
+        )
+        for index, expiry in enumerate(
+            rng.choice([None, today - dt.timedelta(days=1), today, today + dt.timedelta(days=9)])
+            for _ in range(12)
+        )
+    ]
+    for row in rows:
+        for piece in rng.sample(pieces, rng.randint(0, 3)):
+            EvidenceLink.objects.create(organisation=org, evidence=piece, result=row)
+
+    def valid(piece: Evidence) -> bool:
+        return piece.expiry_date is None or piece.expiry_date >= today
+
+    expected = set()
+    for row in rows:
+        linked = [link.evidence for link in EvidenceLink.objects.filter(result=row)]
+        if row.result == Result.COMPLIANT and linked and not any(map(valid, linked)):
+            expected.add(row.pk)
+    found = metrics.compliant_on_expired_evidence(org, [assessment.pk], today)
+    assert set(found.values_list("pk", flat=True)) == expected
+    assert 0 < len(expected) < len(rows)

@@ -550,10 +550,14 @@ def compliant_on_expired_evidence(
     yet passed). The claim of compliance then rests on nothing current."""
     from finres.web.evidence.models import EvidenceLink
 
-    links = EvidenceLink.objects.filter(result=OuterRef("pk"))
-    valid = links.filter(
+    valid = EvidenceLink.objects.filter(result=OuterRef("pk")).filter(
         Q(evidence__expiry_date__isnull=True) | Q(evidence__expiry_date__gte=today)
     )
+    # "At least one piece linked and none valid" is "an expired piece linked and none valid":
+    # the candidates are the few results with an expired link, not every compliant result.
+    expired = EvidenceLink.objects.filter(
+        result__assessment_id__in=assessment_ids, evidence__expiry_date__lt=today
+    ).values("result_id")
     # Scoped through the assessment (a primary-key join), not the result's own organisation
     # column: the results are then found through the (assessment, result) index, never through
     # (organisation, result), whatever the planner's statistics are.
@@ -562,7 +566,7 @@ def compliant_on_expired_evidence(
             assessment__organisation=organisation,
             assessment_id__in=assessment_ids,
             result=Result.COMPLIANT,
+            pk__in=expired,
         )
-        .filter(Exists(links))
         .exclude(Exists(valid))
     )

@@ -85,7 +85,16 @@ class DashboardView(ReportsMixin, TemplateView):
         context.update(overview(found))
         context["found"] = found
         context["year"] = found.year
-        statuses = metrics.requirement_statuses(organisation, today)
+        # the applicability engine over the whole library: kept for the profile, the date and
+        # the language until the library changes
+        statuses = versioned.cached(
+            organisation.pk,
+            "requirement-statuses",
+            lambda: self._statuses(today),
+            organisation.profile_data(),
+            today,
+            current_language(),
+        )
         context["upcoming"], context["upcoming_count"] = statuses.upcoming, statuses.upcoming_count
         context["overdue_requirements"] = statuses.overdue
         context["overdue_requirements_count"] = statuses.overdue_count
@@ -95,6 +104,10 @@ class DashboardView(ReportsMixin, TemplateView):
         context["today"] = today
         context["resilience"] = resilience_numbers(organisation)
         return context
+
+    def _statuses(self, today: dt.date) -> metrics.RequirementStatuses:
+        versioned.depends_on(versioned.LIBRARY)
+        return metrics.requirement_statuses(self.organisation, today)
 
     def late(self, today: dt.date, found: metrics.OrganisationMetrics) -> dict[str, Any]:
         """Overdue actions, lapsing exceptions, expiring evidence and compliant results whose
