@@ -62,6 +62,8 @@ def test_statements_are_versioned_by_the_kinds_of_data_they_read() -> None:
     assert versioned.sources_of('SELECT 1 FROM "audit_auditevent"') == {versioned.TRAIL}
     # a table of the project that no event records moves with every change
     assert versioned.sources_of('SELECT 1 FROM "jobs_job"') == {versioned.CHANGES}
+    # nor the versions, which a figure built on another reads
+    assert versioned.sources_of('SELECT 1 FROM "audit_dataversion"') == set()
     # people and sessions are not an organisation's data; column names are not tables
     assert versioned.sources_of('SELECT "auth_user"."id", "x"."result" FROM "auth_user"') == set()
 
@@ -97,6 +99,8 @@ def test_a_figure_built_on_another_cached_figure_follows_what_that_one_read(
     Finding.objects.create(organisation=org, title="Weak TLS", severity="high")
     assert outer() == {"findings": 1, "systems": 0}
     assert outer.runs == 2
+    system(org, "SYS-1")  # neither read it: the versions the inner one checked are not data
+    assert outer() == {"findings": 1, "systems": 0} and outer.runs == 2
 
 
 def test_data_no_event_has_changed_yet_moves_with_any_change(org: Organisation) -> None:
