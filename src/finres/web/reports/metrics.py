@@ -561,12 +561,9 @@ def compliant_on_expired_evidence(
     # Scoped through the assessment (a primary-key join), not the result's own organisation
     # column: the results are then found through the (assessment, result) index, never through
     # (organisation, result), whatever the planner's statistics are.
-    return (
-        RequirementResult.objects.filter(
-            assessment__organisation=organisation,
-            assessment_id__in=assessment_ids,
-            result=Result.COMPLIANT,
-            pk__in=expired,
-        )
-        .exclude(Exists(valid))
-    )
+    return RequirementResult.objects.filter(
+        assessment__organisation=organisation,
+        assessment_id__in=assessment_ids,
+        result=Result.COMPLIANT,
+        pk__in=expired,
+    ).exclude(Exists(valid))
