@@ -33,6 +33,15 @@ DATABASES["default"]["TEST"] = {  # noqa: F405
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {}  # noqa: F405  (in memory, private to the process)
 
+# One test process: its own memory cache, whatever the database (the settings would share a
+# folder of the data directory between the server processes on PostgreSQL, and so between runs).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
+
 # The fuzzer and the API tests send many requests a minute; throttling has its own tests.
 FINRES_THROTTLE_RATES = {"anonymous": "100000/min", "person": "100000/min", "login": "100000/min"}
 
