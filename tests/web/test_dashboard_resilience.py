@@ -168,3 +168,38 @@ def test_an_unchanged_graph_is_not_analysed_again_and_a_change_is_seen_at_once(
     Node.objects.filter(organisation=example, code="app").update(recovery_time_minutes=60)
     changed = graph.dashboard_numbers(example)
     assert len(calls) == 2 and changed["breaching_rto"] == 0
+
+
+def test_the_tiles_are_counted_again_after_a_change_of_the_profile(
+    example: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each tile is kept while its data is unchanged; the drills required follow the industry
+    and tier, which the tile takes from the organisation passed in, not from a statement."""
+    from django.apps import apps
+
+    from finres.web.audit.models import DataVersion
+    from finres.web.continuity import drills
+    from finres.web.reports.resilience import resilience_numbers
+
+    # every kind of data changed once, as in an institution that has used the platform a while
+    # (a kind never changed moves with any change)
+    for model in apps.get_models():
+        DataVersion.objects.get_or_create(
+            organisation_id=example.pk,
+            model=model._meta.label_lower,
+            defaults={"sequence": 0, "hash": "before"},
+        )
+    counted: list[int] = []
+    count = drills.dashboard_numbers
+    monkeypatch.setattr(drills, "dashboard_numbers", lambda org: counted.append(1) or count(org))
+    first = resilience_numbers(example)
+    assert resilience_numbers(example) == first and len(counted) == 1
+    Incident.objects.create(
+        organisation=example, title="Outage", detected_at=timezone.now(), major=True
+    )
+    assert resilience_numbers(example)["incidents"]["open"] == first["incidents"]["open"] + 1
+    assert len(counted) == 1  # an incident is not the drills' data
+    example.paid_in_capital = (example.paid_in_capital or 0) + 10**11
+    example.save()
+    resilience_numbers(example)
+    assert len(counted) == 2

@@ -198,7 +198,8 @@ def versions(organisation_id: int, sources: frozenset[str]) -> tuple[Any, ...]:
 
 def cached(organisation_id: int, name: str, compute: Callable[[], T], *parts: Any) -> T:
     """``compute()``, or what it gave for the same ``parts`` while the data it read has not
-    changed."""
+    changed. What ``compute`` uses without a statement (an object already loaded, such as the
+    organisation's profile; the date) belongs in ``parts``."""
     key = (
         f"finres-{name}-"
         + hashlib.sha256(repr((__version__, name, organisation_id, parts)).encode()).hexdigest()

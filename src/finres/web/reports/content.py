@@ -235,6 +235,7 @@ def build(organisation: Organisation, year: int) -> dict[str, Any]:
         },
         year,
         as_of,
+        organisation.profile_data(),
     )
     return {
         "version": SNAPSHOT_VERSION,

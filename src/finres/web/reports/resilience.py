@@ -42,9 +42,11 @@ def resilience_numbers(organisation: Organisation) -> dict[str, Any]:
         "sbom": lambda: sbom.dashboard_numbers(organisation),
     }
     # Each tile kept while the data it counts is unchanged (a changed result recounts none),
-    # for the day: reviews and drills fall due with the date.
+    # for the day and the profile: reviews and drills fall due with the date, and the drills
+    # required follow the industry and tier of the organisation passed in (not read by SQL).
+    profile = organisation.profile_data()
     numbers: dict[str, Any] = {
-        name: versioned.cached(organisation.pk, f"dashboard-{name}", count, today)
+        name: versioned.cached(organisation.pk, f"dashboard-{name}", count, today, profile)
         for name, count in counted_by.items()
     }
     # counted on every view: a report's deadline passes within the hour

@@ -124,6 +124,7 @@ class DashboardView(ReportsMixin, TemplateView):
                 "dashboard-plans",
                 lambda: improvement_queries.overview(self.organisation, today, limit=LIST_LIMIT),
                 today,
+                self.organisation.profile_data(),
             ),
             **versioned.cached(
                 organisation_id,
