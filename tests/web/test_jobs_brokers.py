@@ -117,14 +117,16 @@ def run_through(settings: Any, **conf: Any) -> list[Job]:
         name=f"Broker test {name}", industry="bank", paid_in_capital=5_000_000_000
     )
     user = get_user_model().objects.create_user(username=name, password="x" * 16)
+    # Sent before the worker starts: on SQLite (in memory, shared cache) a job written by this
+    # thread while the worker reads the jobs table made the worker's read fail at once.
+    jobs = [
+        services.enqueue(SLOW, organisation, user),
+        services.enqueue(BROKEN, organisation, user),
+        services.enqueue(kinds.AUDIT_VERIFY, organisation, user),
+    ]
     _poll_without_read_locks(True)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            jobs = [
-                services.enqueue(SLOW, organisation, user),
-                services.enqueue(BROKEN, organisation, user),
-                services.enqueue(kinds.AUDIT_VERIFY, organisation, user),
-            ]
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 states = set(Job.objects.filter(pk__in=[j.pk for j in jobs]).values_list("state"))
