@@ -17,6 +17,8 @@ from typing import Any
 
 import dj_database_url
 
+from finres.web.serving import default_workers
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent  # src/finres
 DATA_DIR = Path(os.environ.get("FINRES_DATA_DIR", "var")).resolve()
 
@@ -102,6 +104,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "finres.web.orgs.context.organisation",
             ],
+            # every template's {% url %} reverses each view's name once (finres.web.urlcache)
+            "builtins": ["finres.web.urlcache"],
         },
     }
 ]
@@ -204,11 +208,8 @@ if _s3 := _s3_storage():
 # settings always use the folder.
 FINRES_REDIS_URL = os.environ.get("FINRES_REDIS_URL", "")
 _workers = os.environ.get("FINRES_WORKERS", "")
-SEVERAL_PROCESSES = (
-    int(_workers) > 1
-    if _workers.isdigit()
-    else not DATABASES["default"]["ENGINE"].endswith("sqlite3")
-)
+_vendor = "sqlite" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "server"
+SEVERAL_PROCESSES = (int(_workers) if _workers.isdigit() else default_workers(_vendor)) > 1
 # Django's default of 300 entries is soon reached by rate-limit counters, charts and the
 # organisations' figures; past it a third is dropped and computed again.
 SHARED_FOLDER_CACHE: dict[str, Any] = {
