@@ -49,7 +49,7 @@ class OrganisationTokenAuthentication(TokenAuthentication):
             record_security_event(actions.TOKEN_USED, user=user, target=token)
         raw = request._request
         raw.user = user
-        raw.__dict__.pop("_finres_roles", None)  # computed for the anonymous user
+        access.forget(raw)  # what was remembered was the anonymous user's
         raw.organisation, raw.role = access.current(raw)
         return found
 

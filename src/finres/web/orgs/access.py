@@ -59,6 +59,27 @@ def request_roles(request: HttpRequest) -> dict[int, str]:
     return cached
 
 
+def request_organisations(request: HttpRequest) -> list[Organisation]:
+    """The organisations the request's user may work in, by name, read once per request: the
+    current one and the switcher's choices are the same rows."""
+    cached: list[Organisation] | None = getattr(request, "_finres_organisations", None)
+    if cached is None:
+        roles = request_roles(request)
+        cached = list(Organisation.objects.filter(pk__in=roles).order_by("name")) if roles else []
+        request._finres_organisations = cached
+    return cached
+
+
+REQUEST_MEMOS = ("_finres_roles", "_finres_organisations", "_finres_second_factor_expected")
+
+
+def forget(request: HttpRequest) -> None:
+    """Drop what this request remembered of its person's roles, organisations and second
+    factor (after the person changed: a token's user, an accepted invitation)."""
+    for memo in REQUEST_MEMOS:
+        request.__dict__.pop(memo, None)
+
+
 def current(request: HttpRequest) -> tuple[Organisation | None, str | None]:
     roles = request_roles(request)
     if not roles:
@@ -69,7 +90,7 @@ def current(request: HttpRequest) -> tuple[Organisation | None, str | None]:
         chosen = int(header)
     if chosen not in roles:
         chosen = min(roles)  # a stable default: the oldest organisation
-    organisation = Organisation.objects.filter(pk=chosen).first()
+    organisation = next((o for o in request_organisations(request) if o.pk == chosen), None)
     return organisation, roles.get(chosen)
 
 

@@ -15,8 +15,7 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
     role = getattr(request, "role", None)
     choices: list[Organisation] = []
     if current is not None:
-        ids = access.request_roles(request)
-        choices = list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+        choices = access.request_organisations(request)
     return {
         "current_organisation": current,
         "current_role": role,

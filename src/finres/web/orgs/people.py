@@ -245,8 +245,7 @@ class InvitationView(View):
         except ValueError:
             raise Http404(_("This invitation is not valid, used or expired.")) from None
         access.select(request, invitation.organisation_id)
-        request.__dict__.pop("_finres_roles", None)
-        request.__dict__.pop("_finres_second_factor_expected", None)
+        access.forget(request)
         has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         if not has_device and invitation.role in SECOND_FACTOR_REQUIRED:
             allow_enrolment(request)  # the administrator's invitation vouches for the person
