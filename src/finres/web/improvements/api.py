@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -315,9 +315,8 @@ class FindingViewSet(OrganisationViewSet):
             super()
             .get_queryset()
             .select_related("owner", "requirement__framework")
-            .prefetch_related(
-                Prefetch("milestones", queryset=Milestone.objects.select_related("finding"))
-            )
+            # the prefetch sets each milestone's finding to the one loaded (its overdue reads it)
+            .prefetch_related("milestones")
             .worklist_order()
         )
 
