@@ -676,6 +676,12 @@ def test_expiring_and_expired_view(client_for: Any, org: Any) -> None:
         organisation=org, user=None, title="renewed", url="https://example.org/v2", supersedes=soon
     )
     assert "soon-item" not in _titles(client.get(url))  # replaced by a newer version
+    # the counts are kept while the evidence is unchanged, and follow each change
+    assert client.get(url).context["counts"] == {"expired": 1, "expiring": 0}
+    assert client.get(url, {"days": "120"}).context["counts"] == {"expired": 1, "expiring": 1}
+    _dated(org, "another-soon-item", 3)
+    assert client.get(url).context["counts"] == {"expired": 1, "expiring": 1}
+    assert client.get(url, {"days": "120"}).context["counts"] == {"expired": 1, "expiring": 2}
 
 
 def test_list_query_count_does_not_grow_with_the_data(

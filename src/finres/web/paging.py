@@ -44,20 +44,7 @@ class IdsFirstPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        """The rows counted once per version of the organisation's data, for a list of the
-        current organisation's audited rows (every change of them moves the version) or of its
-        audit trail; any other list counted as Django does."""
-        count_rows = partial(Paginator.count.func, self)
-        rows, organisation_id = self.object_list, current_organisation_id()
-        if not isinstance(rows, QuerySet) or organisation_id is None:
-            return count_rows()
-        if not (rows.model is AuditEvent or issubclass(rows.model, Audited)):
-            return count_rows()
-        try:
-            sql, params = rows.query.sql_with_params()
-        except EmptyResultSet:  # nothing can match (``none()``, an empty ``in``): no query
-            return count_rows()
-        return versioned.cached(organisation_id, "count", count_rows, rows.db, sql, params)
+        return counted(self.object_list, partial(Paginator.count.func, self))
 
     def page(self, number: Any) -> Any:
         number = self.validate_number(number)
@@ -84,6 +71,24 @@ class IdsFirstPaginator(Paginator):
         from_end = self.count - top
         mirrored = rows.reverse().values_list("pk", flat=True)[from_end : self.count - bottom]
         return list(mirrored)[::-1]
+
+
+def counted(rows: Any, count_rows: Callable[[], int] | None = None) -> int:
+    """How many ``rows``, counted once per version of the organisation's data for a queryset
+    of the current organisation's audited rows (every change of them moves the version) or of
+    its audit trail; anything else counted each time (``count_rows``, else ``len``/``count``)."""
+    if count_rows is None:
+        count_rows = rows.count if isinstance(rows, QuerySet) else partial(len, rows)
+    organisation_id = current_organisation_id()
+    if not isinstance(rows, QuerySet) or organisation_id is None:
+        return count_rows()
+    if not (rows.model is AuditEvent or issubclass(rows.model, Audited)):
+        return count_rows()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # nothing can match (``none()``, an empty ``in``): no query
+        return count_rows()
+    return versioned.cached(organisation_id, "count", count_rows, rows.db, sql, params)
 
 
 def _without_ties(rows: QuerySet[Any]) -> bool:

@@ -7,6 +7,7 @@ an id from another organisation is simply not found (404).
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -29,7 +30,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from finres.web.assessments.models import Assessment, RequirementResult
-from finres.web.audit import actions
+from finres.web.audit import actions, versioned
 from finres.web.audit.log import record_security_event
 from finres.web.evidence import services, xlsx
 from finres.web.evidence.filters import (
@@ -119,7 +120,21 @@ class ExpiringView(EvidenceMixin, ListView):
         context = super().get_context_data(**kwargs)
         services.attach_link_counts(context["object_list"])  # the page's links only
         today = timezone.localdate()
-        counts = (
+        counts = versioned.cached(
+            self.organisation.pk, "expiring-counts", partial(self.counts, today), today, self.days()
+        )
+        context.update(
+            today=today,
+            soon=today + dt.timedelta(days=self.days()),
+            days=self.days(),
+            counts=counts,
+            query=_query_without_page(self.request),
+        )
+        return context
+
+    def counts(self, today: dt.date) -> dict[str, int]:
+        """Expired and expiring current evidence (kept while the evidence does not change)."""
+        return dict(
             Evidence.objects.filter(
                 services.is_current_q(),
                 organisation=self.organisation,
@@ -131,14 +146,6 @@ class ExpiringView(EvidenceMixin, ListView):
                 expiring=_count(Q(expiry_date__gte=today)),
             )
         )
-        context.update(
-            today=today,
-            soon=today + dt.timedelta(days=self.days()),
-            days=self.days(),
-            counts=counts,
-            query=_query_without_page(self.request),
-        )
-        return context
 
 
 def _count(condition: Q) -> Any:

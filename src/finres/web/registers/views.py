@@ -31,7 +31,7 @@ from finres.web.filtering import page_filters
 from finres.web.language import current_language
 from finres.web.orgs.access import OrganisationMixin
 from finres.web.orgs.roles import Action
-from finres.web.paging import IdsFirstPaginator
+from finres.web.paging import IdsFirstPaginator, counted
 from finres.web.registers import facts, formats, tabular
 from finres.web.registers.filters import (
     SiteFilterSet,
@@ -89,7 +89,7 @@ class RegisterListView(OrganisationMixin, ListView):
             filter_form=self.filterset.form,
             query=query_without_page(self.request),
             register=self.register.key,
-            total=self.scope(self.model.objects.all()).count(),
+            total=counted(self.scope(self.model.objects.all())),
         )
         return context
 
