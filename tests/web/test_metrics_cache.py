@@ -109,8 +109,12 @@ def test_security_events_leave_the_cached_figures_in_place(
     """Log-ins, exports and downloads change no data: the figures are not computed again after
     them (downloading the board report every minute would otherwise keep the dashboard cold),
     and the next change of data is seen at once."""
-    from finres.web.audit import actions
-    from finres.web.audit.log import record_security_event, trail_position
+    from finres.web.audit import actions, versioned
+    from finres.web.audit.log import record_security_event
+
+    def trail_position(organisation_id: int) -> object:
+        """The version of the organisation's data changes (security events left out)."""
+        return versioned.Versions(organisation_id).special(versioned.CHANGES)
 
     first = make_assessment(org, ISO, 2025, 12)
     metrics.for_organisation(org)

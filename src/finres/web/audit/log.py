@@ -311,8 +311,7 @@ def bulk(
 def rebuild_versions(events: Any = AuditEvent, versions: Any = DataVersion) -> int:
     """Every organisation's ``DataVersion`` rows from its trail (the latest event that changed
     each kind of data, and its latest security event), for a trail written before they were
-    kept. ``events`` and
-    ``versions`` are the models (a migration passes its own)."""
+    kept. ``events`` and ``versions`` are the models (a migration passes its own)."""
     latest: dict[tuple[int, str], tuple[int, str]] = {}
 
     def keep(organisation_id: int, model: str, sequence: int, hash_: str) -> None:
@@ -348,21 +347,6 @@ def rebuild_versions(events: Any = AuditEvent, versions: Any = DataVersion) -> i
             batch_size=1000,
         )
     return len(latest)
-
-
-def trail_position(organisation_id: int, *, changes_only: bool = True) -> tuple[int, str]:
-    """The sequence and hash of the organisation's latest audit event that changed its data
-    ((0, "") before any). It moves with every change of that data, since every change is
-    recorded (bulk ones as one event), so it serves as the version of anything computed from
-    the data; the hash tells apart an event rolled back from the one that later takes its
-    sequence. Security events (log-ins, exports, downloads) change no data and would otherwise
-    move it with every report someone downloads; ``changes_only=False`` counts them too (the
-    version of the trail itself). Read backwards on the (organisation, sequence) index."""
-    events = AuditEvent.objects.filter(organisation_id=organisation_id)
-    if changes_only:
-        events = events.exclude(action__in=actions.SECURITY_CODES)
-    found = events.order_by("-sequence").values_list("sequence", "hash").first()
-    return found or (0, "")
 
 
 def stored_head() -> Head:

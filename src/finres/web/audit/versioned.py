@@ -106,12 +106,11 @@ MEMO = "_finres_versions"  # a request's versions, by organisation (``log.append
 class Versions:
     """The current versions of one organisation's data, read when first needed: one query for
     every kind (the latest of them all is the trail's position, security events included), one
-    for the library."""
+    for the library (``_library_version``, once per request)."""
 
     def __init__(self, organisation_id: int) -> None:
         self.organisation_id = organisation_id
         self._models: dict[str, tuple[int, str]] | None = None
-        self._library: Any = None
 
     def models(self) -> dict[str, tuple[int, str]]:
         if self._models is None:
@@ -125,9 +124,7 @@ class Versions:
 
     def special(self, source: str) -> Any:
         if source == LIBRARY:
-            if self._library is None:
-                self._library = _library_version()
-            return self._library
+            return _library_version()
         rows = self.models()
         if source == CHANGES:  # log-ins, exports and downloads change no data
             return max((v for m, v in rows.items() if m != SECURITY_MODEL), default=(0, ""))
