@@ -97,6 +97,17 @@ def load_config(path: Path) -> dict[str, Any]:
     return config
 
 
+def cpu_reference() -> float:
+    """Seconds a fixed pure-Python loop takes here: the same code's load results differ between
+    machines (one ran this loop in half the time of another), so each run says how fast its
+    machine was."""
+    started = time.perf_counter()
+    total = 0
+    for step in range(10_000_000):
+        total += step
+    return round(time.perf_counter() - started, 2)
+
+
 def serve_options(workers: int | None) -> list[str]:
     """``finres serve`` as it runs by default (its own choice of processes: one on SQLite, two
     per core plus one on PostgreSQL), or with ``--workers`` when asked."""
@@ -145,6 +156,7 @@ def stats(prefix: Path) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     database = web_data.database_kind()
+    reference = cpu_reference()
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="finres-load-")
     if args.reuse:
         web_data.setup_django(data_dir)
@@ -219,6 +231,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "wall_s": round(elapsed, 1),
         "serve_options": options,
         "load": os.getloadavg(),
+        "cpu_reference_s": reference,
         "database_is_locked": len(re.findall(r"database is locked", log_text)),
         "server_errors_logged": len(re.findall(r"Internal Server Error|Traceback", log_text)),
         **stats(prefix),
@@ -239,7 +252,7 @@ def table(result: dict[str, Any]) -> str:
     lines = [
         f"{result['users']} people for {result['duration_s']} s on {result['database']} "
         f"(scale {result['scale']:g}, serve {' '.join(result['serve_options']) or 'default'}, "
-        f"load {result['load'][0]:.1f})",
+        f"load {result['load'][0]:.1f}; a 10⁷-step Python loop took {result['cpu_reference_s']} s)",
         f"{total['requests_per_s']:.1f} requests/s, {total['requests']} requests, "
         f"{total['failures']} errors ({result['database_is_locked']} 'database is locked'), "
         f"p50 {total['p50_ms']:.0f} ms, p95 {total['p95_ms']:.0f} ms",
