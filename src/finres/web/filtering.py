@@ -22,6 +22,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from finres.web.widgets import quicken
+
 # Primary keys are BigAutoFields: a signed 64-bit integer on SQLite and PostgreSQL alike.
 DB_INTEGER_MAX = 2**63 - 1
 # Query parameters a list accepts besides its filters: the page number or the keyset cursor.
@@ -93,7 +95,12 @@ class DaysFilter(django_filters.Filter):
 
 
 class StrictForm(forms.Form):
-    """The form of a filter set: a parameter that names no filter is an error of its own."""
+    """The form of a filter set: a parameter that names no filter is an error of its own. Its
+    select boxes are written out without a template per option (``widgets.QuickSelect``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        quicken(self)
 
     def _post_clean(self) -> None:
         super()._post_clean()
