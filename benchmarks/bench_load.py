@@ -99,8 +99,8 @@ def load_config(path: Path) -> dict[str, Any]:
 
 def cpu_reference() -> float:
     """Seconds a fixed pure-Python loop takes here: the same code's load results differ between
-    machines (one ran this loop in half the time of another), so each run says how fast its
-    machine was."""
+    machines, and on a shared machine from one minute to the next (this loop took from 0.7 to
+    1.9 s on one), so each run says how fast its machine was before and after the load."""
     started = time.perf_counter()
     total = 0
     for step in range(10_000_000):
@@ -231,7 +231,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "wall_s": round(elapsed, 1),
         "serve_options": options,
         "load": os.getloadavg(),
-        "cpu_reference_s": reference,
+        "cpu_reference_s": [reference, cpu_reference()],
         "database_is_locked": len(re.findall(r"database is locked", log_text)),
         "server_errors_logged": len(re.findall(r"Internal Server Error|Traceback", log_text)),
         **stats(prefix),
@@ -252,7 +252,8 @@ def table(result: dict[str, Any]) -> str:
     lines = [
         f"{result['users']} people for {result['duration_s']} s on {result['database']} "
         f"(scale {result['scale']:g}, serve {' '.join(result['serve_options']) or 'default'}, "
-        f"load {result['load'][0]:.1f}; a 10⁷-step Python loop took {result['cpu_reference_s']} s)",
+        f"load {result['load'][0]:.1f}; a 10⁷-step Python loop took "
+        f"{' s, then '.join(map(str, result['cpu_reference_s']))} s)",
         f"{total['requests_per_s']:.1f} requests/s, {total['requests']} requests, "
         f"{total['failures']} errors ({result['database_is_locked']} 'database is locked'), "
         f"p50 {total['p50_ms']:.0f} ms, p95 {total['p95_ms']:.0f} ms",
