@@ -114,6 +114,22 @@ def test_group_role_extends_to_subsidiaries(make_org, make_user) -> None:
     assert roles_of(user) == {group.pk: Role.CISO, child.pk: Role.CISO}
     Membership.objects.create(user=user, organisation=make_org(name="Other"), role=Role.BOARD)
     assert len(roles_of(user)) == 3
+    grandchild = make_org(name="Grandchild", parent=child)
+    Membership.objects.create(user=user, organisation=child, role=Role.CONTROL_OWNER)
+    assert roles_of(user)[child.pk] == Role.CONTROL_OWNER  # held there directly
+    assert grandchild.pk in roles_of(user)  # below both
+
+
+def test_roles_of_a_member_of_one_organisation_take_one_statement(
+    make_org, make_user, django_assert_num_queries
+) -> None:
+    """Read on every request: an organisation without subsidiaries needs no look below it."""
+    from finres.web.orgs.access import roles_of
+
+    org = make_org(name="Alone")
+    user = make_user(Role.CISO, org)
+    with django_assert_num_queries(1):
+        assert roles_of(user) == {org.pk: Role.CISO}
 
 
 def test_cannot_switch_to_a_foreign_organisation(ciso_client: Client, other_org) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -31,14 +31,22 @@ def roles_of(user: Any) -> dict[int, str]:
     """
     if not getattr(user, "is_authenticated", False):
         return {}
-    # read on every request: ids only, the groups in their organisations' order
-    direct = dict(
+    # read on every request: ids only, in their organisations' order, and whether each has
+    # subsidiaries (most have none: no further statement for them)
+    rows = (
         Membership.objects.filter(user=user)
+        .annotate(grouping=Exists(Organisation.objects.filter(parent_id=OuterRef("organisation"))))
         .order_by(*(f"organisation__{field}" for field in Organisation._meta.ordering), "pk")
-        .values_list("organisation_id", "role")
+        .values_list("organisation_id", "role", "grouping")
     )
+    direct: dict[int, str] = {}
+    groups: list[tuple[int, str]] = []
+    for organisation_id, role, grouping in rows:
+        direct[organisation_id] = role
+        if grouping:
+            groups.append((organisation_id, role))
     roles: dict[int, str] = {}
-    for organisation_id, role in direct.items():
+    for organisation_id, role in groups:
         frontier = [organisation_id]
         while frontier:
             frontier = list(
