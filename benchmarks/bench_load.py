@@ -99,7 +99,7 @@ def load_config(path: Path) -> dict[str, Any]:
 
 def cpu_reference() -> float:
     """Seconds a fixed pure-Python loop takes here: the same code's load results differ between
-    machines, and on a shared machine from one minute to the next (this loop took from 0.7 to
+    machines, and on a shared machine from one minute to the next (this loop took from 0.5 to
     1.9 s on one), so each run says how fast its machine was before and after the load."""
     started = time.perf_counter()
     total = 0

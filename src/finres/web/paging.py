@@ -74,11 +74,11 @@ class IdsFirstPaginator(Paginator):
 
 
 def counted(rows: Any, count_rows: Callable[[], int] | None = None) -> int:
-    """How many ``rows``, counted once per version of the organisation's data for a queryset
-    of the current organisation's audited rows (every change of them moves the version) or of
-    its audit trail; anything else counted each time (``count_rows``, else ``len``/``count``)."""
-    if count_rows is None:
-        count_rows = rows.count if isinstance(rows, QuerySet) else partial(len, rows)
+    """How many ``rows`` (``count_rows()``, by default the queryset's count), counted once per
+    version of the organisation's data for a queryset of the current organisation's audited
+    rows (every change of them moves the version) or of its audit trail; anything else counted
+    each time."""
+    count_rows = count_rows or rows.count
     organisation_id = current_organisation_id()
     if not isinstance(rows, QuerySet) or organisation_id is None:
         return count_rows()

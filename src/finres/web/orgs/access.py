@@ -72,8 +72,8 @@ def request_organisations(request: HttpRequest) -> list[Organisation]:
     current one and the switcher's choices are the same rows."""
     cached: list[Organisation] | None = getattr(request, "_finres_organisations", None)
     if cached is None:
-        roles = request_roles(request)
-        cached = list(Organisation.objects.filter(pk__in=roles).order_by("name")) if roles else []
+        # no roles: an empty ``in`` that Django answers without a statement
+        cached = list(Organisation.objects.filter(pk__in=request_roles(request)).order_by("name"))
         request._finres_organisations = cached
     return cached
 
